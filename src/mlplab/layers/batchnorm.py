@@ -1,0 +1,106 @@
+"""Batch normalization over the features of a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_fraction, check_positive, check_positive_int
+from ..parameter import Parameter
+from .base import Layer
+
+
+class BatchNorm(Layer):
+    r"""Batch normalization with learned scale :math:`\gamma` and shift :math:`\beta`.
+
+    Training (batch statistics, :math:`m` samples):
+
+    .. math::
+
+        \mu = \tfrac1m \sum_i x_i, \quad \sigma^2 = \tfrac1m \sum_i (x_i - \mu)^2, \quad
+        \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \quad y = \gamma \hat x + \beta,
+
+    and the running statistics move towards the batch's,
+    :math:`r_\mu \leftarrow (1 - k) r_\mu + k \mu`,
+    :math:`r_{\sigma^2} \leftarrow (1 - k) r_{\sigma^2} + k \tfrac{m}{m-1}\sigma^2`
+    (the unbiased variance, PyTorch's convention), with momentum :math:`k`.
+    Inference uses the running statistics in place of :math:`\mu, \sigma^2`.
+
+    Backward in training (with :math:`\hat g = g\gamma`):
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \frac{1}{m\sqrt{\sigma^2+\epsilon}}
+            \Big(m \hat g - \sum_i \hat g_i - \hat x \sum_i \hat g_i \hat x_i\Big), \quad
+        \frac{\partial L}{\partial \gamma} = \sum_i g_i \hat x_i, \quad
+        \frac{\partial L}{\partial \beta} = \sum_i g_i .
+
+    Parameters
+    ----------
+    features : int
+    momentum : float, default 0.1
+        Weight :math:`k` of the new batch in the running statistics.
+    eps : float, default 1e-5
+    dtype : numpy dtype, default float32
+    """
+
+    def __init__(self, features: int, momentum: float = 0.1, eps: float = 1e-5, dtype: Any = np.float32) -> None:
+        self.features = check_positive_int("features", features)
+        self.momentum = check_fraction("momentum", momentum, high_open=False)
+        self.eps = check_positive("eps", eps)
+        self.gamma = Parameter(np.ones(features, dtype=dtype), name="gamma")
+        self.beta = Parameter(np.zeros(features, dtype=dtype), name="beta")
+        self.running_mean = np.zeros(features, dtype=dtype)
+        self.running_var = np.ones(features, dtype=dtype)
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        yield "gamma", self.gamma
+        yield "beta", self.beta
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if x.ndim != 2 or x.shape[1] != self.features:
+            raise ValueError(f"BatchNorm expects input of shape (n, {self.features}), got {x.shape}")
+        self._training = training
+        if training:
+            m = x.shape[0]
+            if m < 2:
+                raise ValueError(f"BatchNorm needs more than 1 sample per batch in training, got batch shape {x.shape}")
+            mean = x.mean(axis=0)
+            centered = x - mean
+            var = np.einsum("ij,ij->j", centered, centered) / m
+            k = self.momentum
+            self.running_mean *= 1 - k
+            self.running_mean += k * mean
+            self.running_var *= 1 - k
+            self.running_var += (k * m / (m - 1)) * var
+        else:
+            centered = x - self.running_mean
+            var = self.running_var
+        self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
+        centered *= self._inv_std
+        self._x_hat = centered
+        return centered * self.gamma.value + self.beta.value
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        x_hat = self._x_hat
+        self.gamma.add_grad(np.einsum("ij,ij->j", grad_out, x_hat))
+        self.beta.add_grad(grad_out.sum(axis=0))
+        g_hat = grad_out * self.gamma.value
+        if not self._training:
+            return g_hat * self._inv_std
+        m = grad_out.shape[0]
+        sum_g = g_hat.sum(axis=0)
+        sum_gx = np.einsum("ij,ij->j", g_hat, x_hat)
+        dx = g_hat * m
+        dx -= sum_g
+        dx -= x_hat * sum_gx
+        dx *= self._inv_std / m
+        return dx
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.features}, momentum={self.momentum}, eps={self.eps})"

@@ -1,0 +1,55 @@
+"""Inverted dropout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_fraction
+from ..rng import as_generator
+from .base import Layer
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: in training, zero each unit with probability ``p`` and scale the rest by
+    :math:`1/(1-p)`; at inference, the identity.
+
+    .. math::
+
+        y = x \odot m, \quad m_{ij} = \frac{[u_{ij} \ge p]}{1 - p},\ u_{ij} \sim U(0, 1),
+        \qquad \frac{\partial L}{\partial x} = g \odot m .
+
+    The scaling keeps :math:`E[y] = x`, so nothing changes at inference (S3's
+    "halve the weights" is the non-inverted form of the same idea).
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of *dropping* a unit (not of keeping it).
+    rng : numpy.random.Generator or int, optional
+        Source of the masks.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+        self.p = check_fraction("p", p)
+        self.rng = as_generator(rng)
+        self._mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not training or self.p == 0.0:
+            self._mask = None
+            return x
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        mask = self._buffer("mask", x.shape, dtype)
+        self.rng.random(out=mask, dtype=dtype)
+        keep = np.greater_equal(mask, self.p, out=self._buffer("keep", x.shape, np.dtype(bool)))
+        np.multiply(keep, dtype.type(1.0 / (1.0 - self.p)), out=mask)
+        self._mask = mask
+        return np.multiply(x, mask, out=self._out("out", x, training))
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        if self._mask is None:
+            return grad_out
+        return np.multiply(grad_out, self._mask, out=self._buffer("dx", grad_out.shape, grad_out.dtype))
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

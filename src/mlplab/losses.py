@@ -1,0 +1,338 @@
+"""Loss functions: ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
+
+Reductions follow ``torch.nn``: ``"mean"`` (default) averages over the
+elements the loss is defined on (all elements for MSE, MAE, Huber and BCE;
+samples for the classification losses), ``"sum"`` adds them up. Quadratic
+cost conventions, stated once:
+
+* :class:`MSE` (torch): :math:`\\frac{1}{N}\\sum (a - y)^2` over all :math:`N` elements,
+  gradient :math:`\\frac{2}{N}(a - y)`.
+* :class:`QuadraticCost` (Nielsen, S3): :math:`\\frac{1}{2n}\\sum_x \\lVert a - y\\rVert^2` over
+  :math:`n` samples, gradient :math:`\\frac{1}{n}(a - y)`.
+
+Cross-entropy conventions: :class:`SoftmaxCrossEntropy` is the multinomial
+log-likelihood of S2/S3, :math:`-\\sum_k y_k \\log p_k` per sample.
+:class:`BinaryCrossEntropy` is S0's per-index form
+:math:`-[y \\log a + (1 - y)\\log(1 - a)]`, summed over independent sigmoid
+outputs; S0 applies it to every index of a softmax output, which is *not*
+the multinomial likelihood -- use it with sigmoid outputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import functional as F
+from ._validation import check_labels, check_positive, check_same_shape
+from .registry import Registry
+
+LOSSES: Registry[type["Loss"]] = Registry("loss")
+_REDUCTIONS = ("mean", "sum")
+
+
+class Loss:
+    """Base class: ``forward`` stores what ``backward`` needs; ``backward`` returns dL/dpred.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum"}
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"Invalid reduction: {reduction!r} (valid: {', '.join(_REDUCTIONS)})")
+        self.reduction = reduction
+        self._grad: np.ndarray | None = None
+
+    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
+        return self.forward(pred, target)
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        """dL/dpred for the last ``forward`` call, shaped like ``pred``."""
+        if self._grad is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._grad
+
+    def _scale(self, count: int) -> float:
+        return 1.0 / count if self.reduction == "mean" else 1.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+def _as_predictions(pred: np.ndarray) -> np.ndarray:
+    pred = np.asarray(pred)
+    if pred.dtype.kind != "f":
+        pred = pred.astype(np.float64)
+    if pred.ndim == 0 or pred.size == 0:
+        raise ValueError(f"pred must be a non-empty array, got shape {pred.shape}")
+    return pred
+
+
+# ---------------------------------------------------------------- regression
+
+
+@LOSSES.register("mse", "mean_squared_error")
+class MSE(Loss):
+    r"""Mean squared error :math:`L = \frac1N \sum (a - y)^2`; :math:`\partial L/\partial a = \frac2N (a - y)`."""
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        diff = pred - check_same_shape("target", target, pred)
+        scale = self._scale(diff.size)
+        self._grad = diff * (2.0 * scale)
+        return float(np.vdot(diff, diff)) * scale
+
+
+@LOSSES.register("quadratic", "quadratic_cost")
+class QuadraticCost(Loss):
+    r"""Nielsen's quadratic cost :math:`C = \frac{1}{2n}\sum_x \lVert a - y\rVert^2`;
+    :math:`\partial C/\partial a = \frac1n (a - y)` (mean over the :math:`n` samples, sum over outputs)."""
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        diff = pred - check_same_shape("target", target, pred)
+        scale = self._scale(diff.shape[0])
+        self._grad = diff * scale
+        return 0.5 * float(np.vdot(diff, diff)) * scale
+
+
+@LOSSES.register("mae", "l1", "mean_absolute_error")
+class MAE(Loss):
+    r"""Mean absolute error :math:`L = \frac1N \sum |a - y|`; :math:`\partial L/\partial a = \frac1N \operatorname{sign}(a - y)`
+    (0 where :math:`a = y`). Constant-size gradient everywhere (S4)."""
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        diff = pred - check_same_shape("target", target, pred)
+        scale = self._scale(diff.size)
+        self._grad = np.sign(diff) * scale
+        return float(np.abs(diff).sum()) * scale
+
+
+@LOSSES.register("huber", "smooth_l1")
+class Huber(Loss):
+    r"""Huber loss with threshold :math:`\delta` (S4), as ``torch.nn.HuberLoss``:
+
+    .. math::
+
+        \ell(d) = \begin{cases} \tfrac12 d^2 & |d| < \delta \\ \delta (|d| - \tfrac12\delta) & \text{otherwise}\end{cases},
+        \qquad \ell'(d) = \operatorname{clip}(d, -\delta, \delta),
+
+    with :math:`d = a - y`, averaged over all elements.
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.delta = check_positive("delta", delta)
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        diff = pred - check_same_shape("target", target, pred)
+        scale = self._scale(diff.size)
+        abs_diff = np.abs(diff)
+        quadratic = abs_diff < self.delta
+        per_element = np.where(quadratic, 0.5 * diff * diff, self.delta * (abs_diff - 0.5 * self.delta))
+        self._grad = np.clip(diff, -self.delta, self.delta) * scale
+        return float(per_element.sum()) * scale
+
+    def __repr__(self) -> str:
+        return f"Huber(delta={self.delta}, reduction={self.reduction!r})"
+
+
+# ---------------------------------------------------------------- binary
+
+
+@LOSSES.register("binary_cross_entropy", "bce")
+class BinaryCrossEntropy(Loss):
+    r"""Binary cross-entropy for independent 0/1 (or probability) targets.
+
+    On probabilities :math:`a = \sigma(z)` (``from_logits=False``):
+
+    .. math::
+
+        \ell = -[y \log a + (1 - y)\log(1 - a)], \qquad
+        \frac{\partial \ell}{\partial a} = \frac{a - y}{a (1 - a)},
+
+    with each log clamped at -100 (as PyTorch) so that :math:`a \in \{0, 1\}` stays finite.
+
+    On logits :math:`z` (``from_logits=True``), the stable form
+
+    .. math::
+
+        \ell = \max(z, 0) - z y + \log(1 + e^{-|z|}), \qquad
+        \frac{\partial \ell}{\partial z} = \sigma(z) - y,
+
+    which never evaluates :math:`\log 0` and is exact for :math:`|z|` in the thousands.
+    """
+
+    def __init__(self, from_logits: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.from_logits = bool(from_logits)
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        y = check_same_shape("target", target, pred)
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(f"target of binary cross-entropy must lie in [0, 1], got range [{y.min()}, {y.max()}]")
+        scale = self._scale(pred.size)
+        if self.from_logits:
+            z = pred
+            per_element = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+            self._grad = (F.sigmoid(z) - y) * scale
+        else:
+            a = pred
+            if a.min() < 0 or a.max() > 1:
+                raise ValueError(
+                    f"pred of binary cross-entropy must be probabilities in [0, 1], got range [{a.min()}, {a.max()}];"
+                    " pass from_logits=True for raw scores"
+                )
+            with np.errstate(divide="ignore"):
+                log_a = np.maximum(np.log(a), -100)
+                log_1ma = np.maximum(np.log1p(-a), -100)
+            per_element = -(y * log_a + (1 - y) * log_1ma)
+            self._grad = (a - y) / np.maximum(a * (1 - a), 1e-12) * scale
+        return float(per_element.sum()) * scale
+
+    def __repr__(self) -> str:
+        return f"BinaryCrossEntropy(from_logits={self.from_logits}, reduction={self.reduction!r})"
+
+
+@LOSSES.register("perceptron", "perceptron_criterion")
+class PerceptronCriterion(Loss):
+    r"""The perceptron criterion of S3: :math:`\ell = -\sum_{i \in M} y_i s_i` over the misclassified set
+    :math:`M = \{i : y_i s_i < 0\}`, i.e. :math:`\sum_i \max(0, -y_i s_i)`, with scores :math:`s_i = w\cdot x_i + b`
+    and labels :math:`y_i \in \{-1, +1\}`.
+
+    Gradient: :math:`\partial \ell/\partial s_i = -y_i` for :math:`i \in M`, else 0 (divided by
+    :math:`n` for ``reduction="mean"``).
+    """
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        pred = _as_predictions(pred)
+        if pred.ndim == 2 and pred.shape[1] != 1:
+            raise ValueError(f"pred of the perceptron criterion must be one score per sample, got shape {pred.shape}")
+        y = check_same_shape("target", target, pred)
+        if not np.all(np.abs(y) == 1):
+            raise ValueError("target of the perceptron criterion must hold labels -1 and +1 only")
+        margins = y * pred
+        misclassified = margins < 0
+        scale = self._scale(pred.shape[0])
+        self._grad = np.where(misclassified, -y, 0).astype(pred.dtype) * scale
+        return float(-margins[misclassified].sum()) * scale
+
+
+# ---------------------------------------------------------------- multi-class
+
+
+def _labels_or_rows(target: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Split a classification target into integer labels ``(n,)`` or probability rows ``(n, k)``."""
+    if pred.ndim != 2:
+        raise ValueError(f"pred must be 2-D (n_samples, n_classes), got shape {pred.shape}")
+    target = np.asarray(target)
+    if target.ndim == 2:
+        rows = check_same_shape("target", target, pred)
+        if rows.min() < 0:
+            raise ValueError("target rows must be probabilities (non-negative)")
+        return None, rows
+    return check_labels("target", target, pred.shape[0], pred.shape[1]), None
+
+
+@LOSSES.register("softmax_cross_entropy", "cross_entropy", "categorical_cross_entropy")
+class SoftmaxCrossEntropy(Loss):
+    r"""Softmax fused with cross-entropy, on logits :math:`z` (S0, S2, S3):
+
+    .. math::
+
+        P = \operatorname{softmax}(z), \qquad
+        L = -\frac1m \sum_i \sum_k Y_{ik} \log P_{ik}
+          = \frac1m \sum_i \Big(\operatorname{logsumexp}(z_i) - \sum_k Y_{ik} z_{ik}\Big), \qquad
+        \frac{\partial L}{\partial z} = \frac{P - Y}{m},
+
+    for targets given as integer labels ``(m,)`` or one-hot/probability rows
+    ``(m, k)``. Computed from shifted logits, so it is finite for logits of ±1000.
+    """
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        z = _as_predictions(pred)
+        labels, rows = _labels_or_rows(target, z)
+        m = z.shape[0]
+        shifted = z - z.max(axis=1, keepdims=True)
+        p = np.exp(shifted)
+        sums = p.sum(axis=1, keepdims=True)
+        p /= sums
+        log_sums = np.log(sums)
+        scale = self._scale(m)
+        if labels is not None:
+            picked = shifted[np.arange(m), labels]
+            loss = float(log_sums.sum() - picked.sum())
+            p[np.arange(m), labels] -= 1
+        else:
+            loss = float(np.vdot(rows, log_sums - shifted))
+            p -= rows
+        p *= scale
+        self._grad = p
+        return loss * scale
+
+
+@LOSSES.register("nll", "negative_log_likelihood")
+class NLLLoss(Loss):
+    r"""Negative log-likelihood on log-probabilities :math:`\log p` (e.g. from :func:`~mlplab.functional.log_softmax`):
+    :math:`L = -\frac1m \sum_i \log p_{i, y_i}`; the gradient is :math:`-1/m` at each sample's label, 0 elsewhere."""
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        log_p = _as_predictions(pred)
+        labels, rows = _labels_or_rows(target, log_p)
+        m = log_p.shape[0]
+        scale = self._scale(m)
+        if labels is None:
+            labels = rows.argmax(axis=1)
+        grad = np.zeros_like(log_p)
+        grad[np.arange(m), labels] = -scale
+        self._grad = grad
+        return -float(log_p[np.arange(m), labels].sum()) * scale
+
+
+@LOSSES.register("hinge", "multi_margin", "svm")
+class Hinge(Loss):
+    r"""Multiclass hinge (SVM) loss, as ``torch.nn.MultiMarginLoss`` (margin 1):
+
+    .. math::
+
+        \ell_i = \frac1k \sum_{j \ne y_i} \max(0,\ \Delta - z_{i y_i} + z_{ij}), \qquad \Delta = 1,
+
+    averaged over the :math:`m` samples. Each active margin adds :math:`1/(km)` to
+    :math:`\partial L/\partial z_{ij}` and subtracts it from :math:`\partial L/\partial z_{i y_i}`.
+    """
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = check_positive("margin", margin)
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        z = _as_predictions(pred)
+        labels, rows = _labels_or_rows(target, z)
+        if labels is None:
+            labels = rows.argmax(axis=1)
+        m, k = z.shape
+        idx = np.arange(m)
+        margins = self.margin - z[idx, labels][:, None] + z
+        margins[idx, labels] = 0
+        active = margins > 0
+        scale = self._scale(m) / k
+        grad = active.astype(z.dtype)
+        grad[idx, labels] = -active.sum(axis=1)
+        grad *= scale
+        self._grad = grad
+        return float(margins[active].sum()) * scale
+
+    def __repr__(self) -> str:
+        return f"Hinge(margin={self.margin}, reduction={self.reduction!r})"
+
+
+def get_loss(spec: str | Loss, **kwargs: object) -> Loss:
+    """Build a loss from a registered name (with keyword arguments) or return a :class:`Loss` unchanged."""
+    return LOSSES.create(spec, **kwargs)

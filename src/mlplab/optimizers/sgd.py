@@ -1,0 +1,71 @@
+"""Gradient descent with momentum and Nesterov momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_fraction
+from ..parameter import Parameter
+from .base import OPTIMIZERS, Optimizer
+
+
+@OPTIMIZERS.register("sgd", "momentum", "gd")
+class SGD(Optimizer):
+    r"""Gradient descent, with optional momentum and Nesterov momentum (``torch.optim.SGD``).
+
+    .. math::
+
+        v \leftarrow \mu v + (1 - \tau) g \quad (v = g \text{ on the first step}), \qquad
+        w \leftarrow w - \eta \begin{cases} g + \mu v & \text{Nesterov} \\ v & \text{momentum} \\ g & \mu = 0 \end{cases}
+
+    With dampening :math:`\tau = 0` this is S0's velocity form, :math:`v \leftarrow \mu v + g`,
+    :math:`w \leftarrow w - \alpha v` (the deck's listing mixes up :math:`v` and :math:`g`).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        l1: float = 0.0,
+    ) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov, l1=l1)
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        check_fraction("momentum", group["momentum"])
+        check_fraction("dampening", group["dampening"], high_open=False)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"Nesterov momentum requires momentum > 0 and dampening = 0, "
+                f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, mu = group["lr"], group["momentum"]
+        if mu == 0:
+            scratch = self._scratch(state, grad)
+            np.multiply(grad, lr, out=scratch)
+            p.value -= scratch
+            return
+        v = state.get("velocity")
+        if v is None:
+            v = state["velocity"] = np.array(grad, copy=True)
+        else:
+            v *= mu
+            v += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
+        scratch = self._scratch(state, grad)
+        if group["nesterov"]:
+            np.multiply(v, mu, out=scratch)
+            scratch += grad
+            scratch *= lr
+        else:
+            np.multiply(v, lr, out=scratch)
+        p.value -= scratch
