@@ -241,6 +241,13 @@ def _labels_or_rows(target: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray | 
     return check_labels("target", target, pred.shape[0], pred.shape[1]), None
 
 
+def _one_hot_labels(rows: np.ndarray) -> np.ndarray:
+    """The labels of one-hot rows; other rows are refused (this loss has no soft-target form)."""
+    if not (np.all((rows == 0) | (rows == 1)) and np.all(rows.sum(axis=1) == 1)):
+        raise ValueError("target rows must be one-hot (a single 1 per row) for this loss; pass integer labels")
+    return rows.argmax(axis=1)
+
+
 @LOSSES.register("softmax_cross_entropy", "cross_entropy", "categorical_cross_entropy")
 class SoftmaxCrossEntropy(Loss):
     r"""Softmax fused with cross-entropy, on logits :math:`z` (S0, S2, S3):
@@ -253,7 +260,8 @@ class SoftmaxCrossEntropy(Loss):
         \frac{\partial L}{\partial z} = \frac{P - Y}{m},
 
     for targets given as integer labels ``(m,)`` or one-hot/probability rows
-    ``(m, k)``. Computed from shifted logits, so it is finite for logits of ±1000.
+    ``(m, k)`` (for rows that do not sum to one the gradient is
+    :math:`(P \sum_k Y_{ik} - Y)/m`, as in PyTorch). Computed from shifted logits, so it is finite for logits of ±1000.
     """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
@@ -272,6 +280,7 @@ class SoftmaxCrossEntropy(Loss):
             p[np.arange(m), labels] -= 1
         else:
             loss = float(np.vdot(rows, log_sums - shifted))
+            p *= rows.sum(axis=1, keepdims=True)  # rows that do not sum to 1 (as torch allows)
             p -= rows
         p *= scale
         self._grad = p
@@ -289,7 +298,7 @@ class NLLLoss(Loss):
         m = log_p.shape[0]
         scale = self._scale(m)
         if labels is None:
-            labels = rows.argmax(axis=1)
+            labels = _one_hot_labels(rows)
         grad = np.zeros_like(log_p)
         grad[np.arange(m), labels] = -scale
         self._grad = grad
@@ -316,7 +325,7 @@ class Hinge(Loss):
         z = _as_predictions(pred)
         labels, rows = _labels_or_rows(target, z)
         if labels is None:
-            labels = rows.argmax(axis=1)
+            labels = _one_hot_labels(rows)
         m, k = z.shape
         idx = np.arange(m)
         margins = self.margin - z[idx, labels][:, None] + z
