@@ -19,6 +19,11 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
+def _normalize(name: str) -> str:
+    """Names are case-insensitive and treat '-' as '_' ("Leaky-ReLU" is "leaky_relu")."""
+    return name.lower().replace("-", "_")
+
+
 class UnknownNameError(ValueError, KeyError):
     """Raised when a name is not in a registry; the message lists valid names."""
 
@@ -44,7 +49,7 @@ class Registry(Generic[T]):
 
         def decorate(component: T) -> T:
             for name in names:
-                key = name.lower()
+                key = _normalize(name)
                 if key in self._entries:
                     raise ValueError(f"{self.kind} name {name!r} is already registered")
                 self._entries[key] = component
@@ -56,7 +61,7 @@ class Registry(Generic[T]):
         """Return the component registered as ``name`` (case-insensitive)."""
         if not isinstance(name, str):
             raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}: {name!r}")
-        key = name.lower().replace("-", "_")
+        key = _normalize(name)
         if key not in self._entries:
             valid = ", ".join(sorted(self._entries))
             raise UnknownNameError(f"unknown {self.kind} {name!r}; valid names: {valid}")
@@ -85,7 +90,7 @@ class Registry(Generic[T]):
         raise UnknownNameError(f"{component!r} is not a registered {self.kind}")
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower().replace("-", "_") in self._entries
+        return isinstance(name, str) and _normalize(name) in self._entries
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -104,7 +104,8 @@ class ReduceOnPlateau(Schedule):
     An update improves on the best value seen when it is below
     ``best * (1 - threshold)`` (``mode="min"``) or above ``best * (1 + threshold)``
     (``mode="max"``). After a reduction, ``cooldown`` updates pass before
-    counting resumes. The rate never goes below ``min_lr``.
+    counting resumes. The rate never goes below ``min_lr``, and a reduction
+    smaller than ``eps`` is skipped (PyTorch's ``eps``).
     """
 
     def __init__(
@@ -116,6 +117,7 @@ class ReduceOnPlateau(Schedule):
         threshold: float = 1e-4,
         cooldown: int = 0,
         min_lr: float = 0.0,
+        eps: float = 1e-8,
     ) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"Invalid mode: {mode!r} (valid: min, max)")
@@ -126,6 +128,7 @@ class ReduceOnPlateau(Schedule):
         self.threshold = check_positive("threshold", threshold, allow_zero=True)
         self.cooldown = int(check_positive("cooldown", cooldown, allow_zero=True))
         self.min_lr = check_positive("min_lr", min_lr, allow_zero=True)
+        self.eps = check_positive("eps", eps, allow_zero=True)
         self.current = self.initial
         self.best = math.inf if mode == "min" else -math.inf
         self.bad_updates = 0
@@ -148,7 +151,9 @@ class ReduceOnPlateau(Schedule):
             self.cooldown_left -= 1
             self.bad_updates = 0
         if self.bad_updates > self.patience:
-            self.current = max(self.current * self.factor, self.min_lr)
+            reduced = max(self.current * self.factor, self.min_lr)
+            if self.current - reduced > self.eps:
+                self.current = reduced
             self.cooldown_left = self.cooldown
             self.bad_updates = 0
         return self.current

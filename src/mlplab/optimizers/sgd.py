@@ -12,7 +12,7 @@ from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
 
 
-@OPTIMIZERS.register("sgd", "momentum", "gd")
+@OPTIMIZERS.register("sgd", "gd")
 class SGD(Optimizer):
     r"""Gradient descent, with optional momentum and Nesterov momentum (``torch.optim.SGD``).
 
