@@ -11,14 +11,18 @@ from .losses import Loss
 
 
 def _rng_states(model: Layer) -> list[tuple[np.random.Generator, dict[str, Any]]]:
-    """Every random generator a layer owns (e.g. dropout's), with its current state."""
-    layers = getattr(model, "layers", [model])
-    found = []
-    for layer in layers:
+    """Every random generator in the layer tree (e.g. dropout's), once each, with its current state."""
+    found: dict[int, tuple[np.random.Generator, dict[str, Any]]] = {}
+
+    def visit(layer: Layer) -> None:
+        for child in getattr(layer, "layers", ()):
+            visit(child)
         rng = getattr(layer, "rng", None)
         if isinstance(rng, np.random.Generator):
-            found.append((rng, rng.bit_generator.state))
-    return found
+            found.setdefault(id(rng), (rng, rng.bit_generator.state))
+
+    visit(model)
+    return list(found.values())
 
 
 def gradcheck(
