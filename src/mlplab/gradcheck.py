@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
 from .layers.base import Layer
 from .losses import Loss
-
-
-def _rng_states(model: Layer) -> list[tuple[np.random.Generator, dict[str, Any]]]:
-    """Every random generator in the layer tree (e.g. dropout's), once each, with its current state."""
-    found: dict[int, tuple[np.random.Generator, dict[str, Any]]] = {}
-
-    def visit(layer: Layer) -> None:
-        for child in getattr(layer, "layers", ()):
-            visit(child)
-        rng = getattr(layer, "rng", None)
-        if isinstance(rng, np.random.Generator):
-            found.setdefault(id(rng), (rng, rng.bit_generator.state))
-
-    visit(model)
-    return list(found.values())
+from .rng import generators_in
 
 
 def gradcheck(
@@ -74,7 +59,7 @@ def gradcheck(
         ``{parameter name: worst relative error}`` (plus ``"input"`` if asked).
     """
     x = np.array(x, copy=True)
-    rng_states = _rng_states(model)
+    rng_states = [(rng, rng.bit_generator.state) for rng in generators_in(model)]
     saved_buffers = {k: v.copy() for k, v in model.buffers().items()}
 
     def evaluate() -> float:

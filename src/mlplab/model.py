@@ -50,7 +50,10 @@ class Sequential(Layer):
         return params[0].dtype if params else np.dtype(np.float32)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        x = check_batch("x", x, self.in_features, dtype=self.dtype)
+        return self.forward_unchecked(check_batch("x", x, self.in_features, dtype=self.dtype), training=training)
+
+    def forward_unchecked(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """``forward`` without the input checks, for loops that validated their data once."""
         for layer in self.layers:
             x = layer.forward(x, training=training)
         return x
