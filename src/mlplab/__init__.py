@@ -13,7 +13,7 @@ Every forward pass, gradient and update rule is explicit NumPy code::
     opt.step()
 """
 
-from . import functional, initializers
+from . import datasets, functional, initializers, metrics, persistence
 from .clipping import clip_grad_norm, clip_grad_value
 from .gradcheck import gradcheck
 from .initializers import INITIALIZERS, get_initializer
@@ -50,6 +50,9 @@ from .losses import (
 from .model import MLP, Sequential
 from .optimizers import OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
 from .parameter import Parameter
+from .perceptron import ConvergenceWarning, OneVsAll, Perceptron
+from .persistence import load, save
+from .perturbation import PerturbationLearner
 from .registry import Registry, UnknownNameError
 from .regularizers import l1_penalty, l2_penalty
 from .schedules import (
@@ -61,7 +64,9 @@ from .schedules import (
     Schedule,
     StepDecay,
     get_schedule,
+    schedule_for,
 )
+from .training import Trainer, TrainingDiverged, fit
 
 __version__ = "0.1.0"
 
@@ -75,6 +80,8 @@ REGISTRIES = {
 """Every registry by kind, for code that resolves names generically (CLI, configs, model files)."""
 
 __all__ = [
+    "ConvergenceWarning", "OneVsAll", "Perceptron", "PerturbationLearner", "Trainer", "TrainingDiverged",
+    "datasets", "fit", "load", "metrics", "persistence", "save", "schedule_for",
     "ACTIVATIONS", "INITIALIZERS", "LOSSES", "MAE", "MLP", "MSE", "OPTIMIZERS", "REGISTRIES", "SCHEDULES", "SGD",
     "Adadelta", "Adagrad", "Adam", "AdamW", "BatchNorm", "BinaryCrossEntropy", "Constant", "Dense", "Dropout",
     "ExponentialDecay", "Hinge", "Huber", "Identity", "Layer", "LeakyReLU", "LinearDecay", "Loss", "NLLLoss",

@@ -166,3 +166,21 @@ class ReduceOnPlateau(Schedule):
 def get_schedule(spec: str | Schedule, **kwargs: Any) -> Schedule:
     """Build a schedule from a registered name (with keyword arguments) or return one unchanged."""
     return SCHEDULES.create(spec, **kwargs)
+
+
+def schedule_for(name: str, lr: float, epochs: int, **options: Any) -> Schedule:
+    """Build a schedule by name for a run of ``epochs`` epochs starting at ``lr``.
+
+    Defaults fill what the name needs: ``linear`` and ``exponential`` go from
+    ``lr`` to ``lr / 100`` over the run, ``step`` starts at ``lr`` (drop 0.5
+    every 5 epochs), ``constant`` and ``plateau`` start at ``lr``. ``options``
+    override any of them (e.g. ``end=1e-4``).
+    """
+    cls = SCHEDULES.get(name)
+    if cls in (LinearDecay, ExponentialDecay):
+        defaults: dict[str, Any] = {"start": lr, "end": lr / 100, "n": max(1, epochs - 1)}
+    elif cls is StepDecay:
+        defaults = {"initial": lr}
+    else:
+        defaults = {"lr": lr}
+    return cls(**{**defaults, **options})

@@ -29,6 +29,13 @@ class Activation(Layer):
 
     needs_features = False
 
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments: ``type(self)(**self.get_config())`` rebuilds the layer.
+
+        A parameter-free activation has none, so this is ``{}``.
+        """
+        return {}
+
     def _grad_out(self, grad_out: np.ndarray) -> np.ndarray:
         return self._buffer("dx", grad_out.shape, grad_out.dtype)
 
@@ -135,6 +142,10 @@ class LeakyReLU(Activation):
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         return np.multiply(grad_out, self._scale, out=self._grad_out(grad_out))
 
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments: ``{"slope": a}``."""
+        return {"slope": self.slope}
+
     def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope})"
 
@@ -178,6 +189,14 @@ class PReLU(Activation):
         negative_part = np.where(self._positive, 0, self._x)
         self.alpha.add_grad(np.einsum("ij,ij->j", grad_out, negative_part))
         return np.where(self._positive, grad_out, grad_out * self.alpha.value)
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments: ``{"features", "dtype"}`` (dtype by name).
+
+        ``init`` is left out: it only sets the slopes before training, and a
+        loaded model overwrites them with the saved values.
+        """
+        return {"features": self.features, "dtype": self.alpha.dtype.name}
 
     def __repr__(self) -> str:
         return f"PReLU(features={self.features})"

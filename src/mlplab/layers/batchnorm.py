@@ -62,6 +62,13 @@ class BatchNorm(Layer):
     def buffers(self) -> dict[str, np.ndarray]:
         return {"running_mean": self.running_mean, "running_var": self.running_var}
 
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments: ``{"features", "momentum", "eps", "dtype"}`` (dtype by name).
+
+        The running statistics are state, not configuration: see :meth:`buffers`.
+        """
+        return {"features": self.features, "momentum": self.momentum, "eps": self.eps, "dtype": self.gamma.dtype.name}
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.features:
             raise ValueError(f"BatchNorm expects input of shape (n, {self.features}), got {x.shape}")

@@ -71,6 +71,19 @@ class Dense(Layer):
     def output_features(self, in_features: int) -> int:
         return self.out_features
 
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able constructor arguments: ``{"in_features", "out_features", "bias", "dtype"}``.
+
+        ``init`` and ``rng`` are left out: they only matter before training, and a
+        loaded model overwrites the weights with the saved values.
+        """
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.b is not None,
+            "dtype": self.dtype.name,
+        }
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"Dense expects input of shape (n, {self.in_features}), got {x.shape}")

@@ -51,5 +51,9 @@ class Dropout(Layer):
             return grad_out
         return np.multiply(grad_out, self._mask, out=self._buffer("dx", grad_out.shape, grad_out.dtype))
 
+    def get_config(self) -> dict[str, float]:
+        """JSON-able constructor arguments: ``{"p": p}``. The generator is not part of it."""
+        return {"p": self.p}
+
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"

@@ -106,6 +106,44 @@ class Optimizer:
     def _update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _all_params(self) -> list[Parameter]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Hyper-parameters and per-parameter state, with parameters named by their position.
+
+        The arrays are copies; scratch buffers are left out. Restore with :meth:`load_state_dict`
+        on an optimizer built over the same parameters in the same order.
+        """
+        index = {id(p): i for i, p in enumerate(self._all_params())}
+        groups = [
+            {**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+            for g in self.param_groups
+        ]
+        state = {
+            str(index[id(p)]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items() if k != "scratch"}
+            for p, s in self.state.items()
+        }
+        return {"param_groups": groups, "state": state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (arrays are copied in)."""
+        params = self._all_params()
+        groups = state_dict["param_groups"]
+        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
+            raise ValueError("optimizer state does not match this optimizer's parameter groups")
+        for group, saved in zip(self.param_groups, groups):
+            group.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for key, saved in state_dict["state"].items():
+            p = params[int(key)]
+            for name, v in saved.items():
+                if isinstance(v, np.ndarray) and v.shape != p.shape:
+                    raise ValueError(f"optimizer state {key}.{name} has shape {v.shape}, parameter has {p.shape}")
+            self.state[p] = {
+                k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v) for k, v in saved.items()
+            }
+
     def _scratch(self, state: dict[str, Any], like: np.ndarray) -> np.ndarray:
         buf = state.get("scratch")
         if buf is None:

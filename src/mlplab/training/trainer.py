@@ -1,0 +1,303 @@
+"""The training loop: batch, stochastic and mini-batch gradient descent through one ``fit``."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_batch, check_finite, check_positive, check_positive_int
+from ..clipping import clip_grad_norm, clip_grad_value
+from ..datasets.preprocessing import minibatches
+from ..layers.base import Layer
+from ..losses import BinaryCrossEntropy, Hinge, Loss, NLLLoss, PerceptronCriterion, SoftmaxCrossEntropy, get_loss
+from ..optimizers import OPTIMIZERS, Optimizer
+from ..rng import as_generator, generators_in
+from ..schedules import Schedule
+from .callbacks import Callback, History, LearningRateScheduler, overrides
+from .progress import ProgressBar
+from .state import read_checkpoint, restore_weights, snapshot_weights, write_checkpoint
+
+_CLASSIFICATION_LOSSES = (SoftmaxCrossEntropy, NLLLoss, Hinge, BinaryCrossEntropy, PerceptronCriterion)
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the weights were restored to the start of that epoch."""
+
+
+class Trainer:
+    """Trains a model with an optimizer, a schedule, clipping and L1/L2 penalties.
+
+    ``batch_size=None`` is batch gradient descent (the whole set per step),
+    ``batch_size=1`` stochastic gradient descent, anything between mini-batch
+    gradient descent: the same loop runs all three.
+
+    Parameters
+    ----------
+    model : Layer
+        Usually an :class:`~mlplab.MLP`.
+    loss : str or Loss, default "softmax_cross_entropy"
+    optimizer : str or Optimizer, default "adam"
+        A name is built over the model's parameters with ``lr``, ``l2`` as
+        ``weight_decay`` and ``l1`` (both on weight matrices only, not biases)
+        and ``optimizer_options``.
+    lr : float, default 1e-3
+    batch_size : int or None, default 128
+    schedule : Schedule, optional
+        Learning rate per epoch (see :func:`mlplab.schedules.schedule_for` to build one by name).
+    clip_value, clip_norm : float, optional
+        Clip each gradient element to ``[-clip_value, clip_value]`` / the global norm to ``clip_norm``.
+    l1, l2 : float, default 0
+    callbacks : iterable of Callback
+    verbose : int, default 1
+        0 silent; 1 a progress bar on a terminal and a line per epoch.
+    rng : numpy.random.Generator or int, optional
+        Shuffling order.
+    checkpoint_path : path, optional
+        Where the full training state is written (atomically) after every
+        epoch, on Ctrl-C and on divergence; :meth:`resume` reads it back.
+    """
+
+    def __init__(
+        self,
+        model: Layer,
+        loss: str | Loss = "softmax_cross_entropy",
+        optimizer: str | Optimizer = "adam",
+        *,
+        lr: float = 1e-3,
+        batch_size: int | None = 128,
+        schedule: Schedule | None = None,
+        clip_value: float | None = None,
+        clip_norm: float | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        optimizer_options: dict[str, Any] | None = None,
+        callbacks: Iterable[Callback] = (),
+        verbose: int = 1,
+        rng: np.random.Generator | int | None = None,
+        checkpoint_path: str | Path | None = None,
+    ) -> None:
+        self.model = model
+        self.loss = get_loss(loss)
+        self.batch_size = None if batch_size is None else check_positive_int("batch_size", batch_size)
+        self.clip_value = None if clip_value is None else check_positive("clip_value", clip_value)
+        self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
+        if isinstance(optimizer, Optimizer):
+            self.optimizer = optimizer
+        else:
+            groups = self._parameter_groups(check_positive("l1", l1, allow_zero=True), check_positive("l2", l2, allow_zero=True))
+            self.optimizer = OPTIMIZERS.get(optimizer)(groups, lr=lr, **(optimizer_options or {}))
+        self.history = History()
+        self.callbacks: list[Callback] = [self.history]
+        if schedule is not None:
+            self.callbacks.append(LearningRateScheduler(schedule))
+        self.callbacks += list(callbacks)
+        self.callbacks.append(ProgressBar(verbose))
+        self.rng = as_generator(rng)
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
+        self.classification = isinstance(self.loss, _CLASSIFICATION_LOSSES)
+        self.epoch = 0
+        self.epochs = 0
+        self.stop_training = False
+        self.batches_per_epoch = 0
+        self._running = (0.0, 0.0, 0)
+
+    def _parameter_groups(self, l1: float, l2: float) -> list[dict[str, Any]]:
+        """Penalties apply to weight matrices; biases, batch-norm and PReLU parameters are exempt."""
+        named = list(self.model.named_parameters())
+        weights = [p for name, p in named if name.split(".")[-1] == "W"]
+        others = [p for name, p in named if name.split(".")[-1] != "W"]
+        groups = [{"params": weights, "weight_decay": l2, "l1": l1}]
+        if others:
+            groups.append({"params": others, "weight_decay": 0.0, "l1": 0.0})
+        return groups
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        epochs: int,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> History:
+        """Train until ``epochs`` epochs are done in total (a resumed run continues where it stopped).
+
+        Returns the :class:`History`; its ``history`` dict holds per epoch ``loss``,
+        ``accuracy`` (classification), ``val_loss``, ``val_accuracy``, ``lr`` and ``epoch_time``.
+        """
+        x, y = self._check_data("x", "y", x, y)
+        if validation_data is not None:
+            validation_data = self._check_data("validation x", "validation y", *validation_data)
+        self.epochs = check_positive_int("epochs", epochs)
+        n = x.shape[0]
+        self.batches_per_epoch = 1 if self.batch_size is None else math.ceil(n / self.batch_size)
+        self.stop_training = False
+        for cb in self.callbacks:
+            cb.trainer = self
+        self._call("on_train_begin", {})
+        try:
+            while self.epoch < self.epochs and not self.stop_training:
+                snapshot = self.state_dict()
+                self._call("on_epoch_begin", self.epoch, {})
+                start = time.perf_counter()
+                try:
+                    logs = self._train_epoch(x, y)
+                except (TrainingDiverged, KeyboardInterrupt):
+                    self.load_state_dict(snapshot)
+                    self._save_checkpoint()
+                    raise
+                logs["epoch_time"] = time.perf_counter() - start
+                if validation_data is not None:
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
+                logs["lr"] = self.optimizer.lr
+                self.epoch += 1
+                self._call("on_epoch_end", self.epoch - 1, logs)
+                self._save_checkpoint()
+        finally:
+            self._call("on_train_end", {})
+        return self.history
+
+    def _train_epoch(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        model, loss, optimizer = self.model, self.loss, self.optimizer
+        forward = getattr(model, "forward_unchecked", model.forward)
+        params = model.parameters()
+        begin = [cb for cb in self.callbacks if overrides(cb, "on_batch_begin")]
+        end = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
+        total_loss, correct, seen = 0.0, 0, 0
+        for batch, idx in enumerate(minibatches(x.shape[0], self.batch_size, self.rng)):
+            for cb in begin:
+                cb.on_batch_begin(batch, {})
+            xb, yb = x[idx], y[idx]
+            optimizer.zero_grad()
+            out = forward(xb, training=True)
+            value = loss.forward(out, yb)
+            if not math.isfinite(value):
+                raise TrainingDiverged(
+                    f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                    f"the weights are those from the start of epoch {self.epoch + 1}"
+                )
+            model.backward(loss.backward(), input_grad=False)
+            if self.clip_value is not None:
+                clip_grad_value(params, self.clip_value)
+            if self.clip_norm is not None:
+                clip_grad_norm(params, self.clip_norm)
+            optimizer.step()
+            total_loss += value * len(idx)
+            seen += len(idx)
+            if self.classification:
+                correct += self._count_correct(out, yb)
+            self._running = (total_loss, correct, seen)
+            for cb in end:
+                cb.on_batch_end(batch, {})
+        logs = {"loss": total_loss / seen}
+        if self.classification:
+            logs["accuracy"] = correct / seen
+        return logs
+
+    def running_metrics_text(self) -> str:
+        """The epoch's running loss (and accuracy) so far, for the progress bar."""
+        total, correct, seen = self._running
+        if not seen:
+            return ""
+        text = f"loss {total / seen:.4f}"
+        return text + (f" acc {correct / seen:.4f}" if self.classification else "")
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _count_correct(self, out: np.ndarray, y: np.ndarray) -> int:
+        if out.shape[1] == 1:
+            threshold = 0.0 if getattr(self.loss, "from_logits", True) else 0.5
+            return int(np.count_nonzero((out[:, 0] > threshold) == (y.reshape(-1) > 0)))
+        truth = y if y.ndim == 1 else y.argmax(axis=1)
+        return int(np.count_nonzero(out.argmax(axis=1) == truth))
+
+    def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
+        x = check_batch("x", x, getattr(self.model, "in_features", None), dtype=self.model.parameters()[0].dtype)
+        forward = getattr(self.model, "forward_unchecked", self.model.forward)
+        return np.concatenate([forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+
+    def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """Class probabilities: softmax of the outputs (sigmoid for a single output)."""
+        from ..functional import sigmoid, softmax
+
+        out = self.predict(x, batch_size)
+        if out.shape[1] == 1:
+            return sigmoid(out) if getattr(self.loss, "from_logits", True) else out
+        return softmax(out, axis=1)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
+        """Mean loss (and accuracy for classification) over ``x``, in inference mode."""
+        out = self.predict(x, batch_size)
+        logs = {"loss": self.loss.forward(out, y)}
+        if self.classification:
+            logs["accuracy"] = self._count_correct(out, np.asarray(y)) / out.shape[0]
+        return logs
+
+    def _check_data(self, x_name: str, y_name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        dtype = self.model.parameters()[0].dtype
+        x = check_batch(x_name, x, getattr(self.model, "in_features", None), dtype=dtype)
+        y = np.asarray(y)
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"{y_name} has {y.shape[0]} samples but {x_name} has {x.shape[0]}")
+        if y.dtype.kind == "f":
+            check_finite(y_name, y)
+        return x, y
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resumed run needs to continue bit for bit (arrays are copies)."""
+        return {
+            "epoch": self.epoch,
+            "weights": snapshot_weights(self.model),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "layer_rngs": [g.bit_generator.state for g in generators_in(self.model)],
+            "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, into this trainer's model and optimizer."""
+        restore_weights(self.model, state["weights"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["rng"]
+        for generator, saved in zip(generators_in(self.model), state["layer_rngs"]):
+            generator.bit_generator.state = saved
+        saved_callbacks = state["callbacks"]
+        if [c["type"] for c in saved_callbacks] != [type(cb).__name__ for cb in self.callbacks]:
+            raise ValueError(
+                f"checkpoint callbacks {[c['type'] for c in saved_callbacks]} do not match "
+                f"this trainer's {[type(cb).__name__ for cb in self.callbacks]}"
+            )
+        for cb, saved in zip(self.callbacks, saved_callbacks):
+            cb.load_state_dict(saved["state"])
+        self.epoch = int(state["epoch"])
+
+    def _save_checkpoint(self) -> None:
+        if self.checkpoint_path is not None:
+            write_checkpoint(self.checkpoint_path, self.state_dict())
+
+    def resume(self, path: str | Path | None = None) -> Trainer:
+        """Load a checkpoint (default: ``checkpoint_path``) so that ``fit`` continues from it."""
+        path = Path(path) if path is not None else self.checkpoint_path
+        if path is None:
+            raise ValueError("resume needs a checkpoint path")
+        self.load_state_dict(read_checkpoint(path))
+        return self
+
+
+def fit(model: Layer, x: np.ndarray, y: np.ndarray, *, epochs: int, **options: Any) -> History:
+    """Shortcut: ``Trainer(model, **options).fit(x, y, epochs=epochs, validation_data=...)``."""
+    validation_data: Sequence[np.ndarray] | None = options.pop("validation_data", None)
+    return Trainer(model, **options).fit(x, y, epochs=epochs, validation_data=validation_data)
