@@ -29,6 +29,7 @@ from .layers import (
     ReLU,
     Sigmoid,
     Softmax,
+    Standardize,
     Step,
     Tanh,
     get_activation,
@@ -86,7 +87,7 @@ __all__ = [
     "Adadelta", "Adagrad", "Adam", "AdamW", "BatchNorm", "BinaryCrossEntropy", "Constant", "Dense", "Dropout",
     "ExponentialDecay", "Hinge", "Huber", "Identity", "Layer", "LeakyReLU", "LinearDecay", "Loss", "NLLLoss",
     "Optimizer", "PReLU", "Parameter", "PerceptronCriterion", "QuadraticCost", "RMSprop", "ReLU", "ReduceOnPlateau",
-    "Registry", "Schedule", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Step", "StepDecay", "Tanh",
+    "Registry", "Schedule", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Standardize", "Step", "StepDecay", "Tanh",
     "UnknownNameError", "clip_grad_norm", "clip_grad_value", "functional", "get_activation", "get_initializer",
     "get_loss", "get_optimizer", "get_schedule", "gradcheck", "initializers", "l1_penalty", "l2_penalty",
 ]

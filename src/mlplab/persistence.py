@@ -57,6 +57,7 @@ from .layers import (
     ReLU,
     Sigmoid,
     Softmax,
+    Standardize,
     Step,
     Tanh,
 )
@@ -78,6 +79,7 @@ BUFFER_PREFIX = "buffer/"
 LAYER_TYPES: dict[str, type[Layer]] = {
     "Sequential": Sequential,
     "Dense": Dense,
+    "Standardize": Standardize,
     "BatchNorm": BatchNorm,
     "Dropout": Dropout,
     "Identity": Identity,

@@ -17,6 +17,7 @@ from .base import Layer
 from .batchnorm import BatchNorm
 from .dense import Dense
 from .dropout import Dropout
+from .standardize import Standardize
 
 __all__ = [
     "ACTIVATIONS",
@@ -31,6 +32,7 @@ __all__ = [
     "ReLU",
     "Sigmoid",
     "Softmax",
+    "Standardize",
     "Step",
     "Tanh",
     "get_activation",

@@ -119,8 +119,4 @@ class Dense(Layer):
         return ones
 
     def __repr__(self) -> str:
-        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "custom")
-        return (
-            f"Dense({self.in_features}, {self.out_features}, init={init!r}, "
-            f"bias={self.b is not None}, dtype={self.dtype.name})"
-        )
+        return f"Dense({self.in_features}, {self.out_features}, bias={self.b is not None}, dtype={self.dtype.name})"
