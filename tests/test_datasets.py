@@ -19,7 +19,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from mlplab import datasets
-from mlplab.datasets import images
+from mlplab.datasets import download, images
 from mlplab.datasets.idx import write_idx
 
 N_TRAIN, N_TEST = 20, 10
@@ -38,7 +38,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("MLPLAB_DATA", raising=False)
     monkeypatch.setattr(images, "SYSTEM_DATA_DIR", tmp_path / "system")
-    monkeypatch.setattr(images, "urlopen", _no_network)
+    monkeypatch.setattr(download, "urlopen", _no_network)
     return home
 
 
@@ -243,7 +243,7 @@ def test_download_into_home_cache_with_fake_opener(served, isolated, monkeypatch
     arrays, blobs = served
     monkeypatch.setitem(images.MIRRORS, "mnist", ("https://a.example/mnist/", "https://b.example/m"))
     opener = FakeOpener({f"https://a.example/mnist/{n}": b for n, b in blobs.items()})
-    monkeypatch.setattr(images, "urlopen", opener)
+    monkeypatch.setattr(download, "urlopen", opener)
     data = datasets.mnist(download=True)
     assert_matches(data, arrays, "mnist")
     cache = isolated / ".cache" / "mlplab" / "mnist"
@@ -275,7 +275,7 @@ def test_download_over_file_urls_with_urllib(served, tmp_path):
 def test_download_into_path_argument(served, tmp_path, monkeypatch):
     arrays, blobs = served
     monkeypatch.setitem(images.MIRRORS, "fashion-mnist", ("https://a.example/",))
-    monkeypatch.setattr(images, "urlopen", FakeOpener({f"https://a.example/{n}": b for n, b in blobs.items()}))
+    monkeypatch.setattr(download, "urlopen", FakeOpener({f"https://a.example/{n}": b for n, b in blobs.items()}))
     assert_matches(datasets.fashion_mnist(tmp_path / "mine", download=True), arrays, "fashion-mnist")
     assert (tmp_path / "mine" / "t10k-labels-idx1-ubyte.gz").is_file()
 
@@ -302,7 +302,7 @@ def test_corrupt_first_mirror_then_good_second(served, tmp_path):
 
 def test_unreachable_mirrors_raise_download_error(served, tmp_path, monkeypatch):
     monkeypatch.setitem(images.MIRRORS, "mnist", ("https://a.example/", "https://b.example/"))
-    monkeypatch.setattr(images, "urlopen", FakeOpener({}))
+    monkeypatch.setattr(download, "urlopen", FakeOpener({}))
     with pytest.raises(datasets.DownloadError, match=r"(?s)a\.example.*unreachable.*b\.example.*unreachable"):
         datasets.mnist(download=True)
 

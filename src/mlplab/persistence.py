@@ -27,25 +27,23 @@ Writes are atomic: the archive goes to a temporary file in the target's folder,
 which then replaces the target in one ``os.replace``, so the path holds either
 the old file or the complete new one, never half of one.
 
-:func:`write_arrays` and :func:`read_arrays` know nothing about models; training
-checkpoints use them too, with a ``meta`` dict of their own.
+The file itself is written and read by the generic archive of
+:mod:`mlplab.archive`, whose :func:`~mlplab.archive.write_arrays`,
+:func:`~mlplab.archive.read_arrays` and :data:`~mlplab.archive.META_KEY` are
+also importable from here; training checkpoints use them too, with a ``meta``
+dict of their own.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import secrets
-import struct
-import zipfile
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from .archive import META_KEY, read_arrays, write_arrays  # META_KEY only re-exported, for old imports
 from .layers import (
     BatchNorm,
     Dense,
@@ -70,9 +68,6 @@ FORMAT = "mlplab-model"
 VERSION = 1
 """Version of the model file layout written by this code; files with a higher version are refused."""
 
-META_KEY = "__meta__"
-"""Reserved entry holding the JSON metadata."""
-
 PARAM_PREFIX = "param/"
 BUFFER_PREFIX = "buffer/"
 
@@ -96,10 +91,6 @@ LAYER_TYPES: dict[str, type[Layer]] = {
 # Exact classes only: a subclass may compute something else. An MLP is saved as the Sequential it is.
 _TYPE_NAMES: dict[type[Layer], str] = {cls: name for name, cls in LAYER_TYPES.items()} | {MLP: "Sequential"}
 _TAKES_RNG = (Dense, Dropout)
-
-# What a damaged archive raises while being opened or read (ValueError covers bad .npy headers).
-_CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, zlib.error, struct.error,
-            NotImplementedError)
 
 
 # ---------------------------------------------------------------- architecture
@@ -228,178 +219,6 @@ def _float_dtype(name: Any, where: str) -> np.dtype:
     if dtype is None or dtype.kind != "f":
         raise ValueError(f"{where} has dtype {name!r}; expected the name of a floating-point dtype such as 'float32'")
     return dtype
-
-
-# ---------------------------------------------------------------- generic archive
-
-
-def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
-    """Atomically write named arrays and a JSON-able ``meta`` dict to one ``.npz`` file at ``path``.
-
-    ``meta`` is stored as UTF-8 JSON bytes in a 1-D ``uint8`` array under
-    :data:`META_KEY`. The archive is written to a temporary file in the same
-    folder, flushed to disk, and moved onto ``path`` with ``os.replace``; if
-    anything fails, the temporary file is removed and any previous file at
-    ``path`` is untouched. ``path`` is used exactly as given (no suffix added).
-
-    Parameters
-    ----------
-    path : str or PathLike
-    arrays : mapping of str to array_like
-        Numeric (non-object) arrays; names must be non-empty and not ``"__meta__"``.
-    meta : mapping
-        JSON-able (``json.dumps`` must accept it; NaN and infinities are
-        written as JSON's common ``NaN``/``Infinity`` extension).
-
-    Raises
-    ------
-    ValueError
-        For a reserved or empty name, or an object-dtype array (it would need pickle).
-    TypeError
-        If ``meta`` is not a mapping or not JSON-serializable.
-    """
-    path = Path(path)
-    entries: dict[str, np.ndarray] = {}
-    for name, value in arrays.items():
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"array names must be non-empty strings, got {name!r}")
-        if name == META_KEY:
-            raise ValueError(f"array name {META_KEY!r} is reserved for the metadata")
-        array = np.asarray(value)
-        if array.dtype.hasobject:
-            raise ValueError(
-                f"array {name!r} has dtype {array.dtype}; mlplab files hold numeric arrays only "
-                "(Python objects would need pickle)"
-            )
-        entries[name] = array
-    if not isinstance(meta, Mapping):
-        raise TypeError(f"meta must be a mapping (a JSON object), got {type(meta).__name__}")
-    try:
-        meta_bytes = json.dumps(dict(meta)).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"meta is not JSON-serializable: {exc}") from exc
-    entries[META_KEY] = np.frombuffer(meta_bytes, dtype=np.uint8)
-    _atomic_write(path, lambda f: _write_npz(f, entries))
-
-
-def _write_npz(f: IO[bytes], entries: Mapping[str, np.ndarray]) -> None:
-    """Write an uncompressed ``.npz`` archive, as ``np.savez`` does, without its keyword-name clashes."""
-    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in entries.items():
-            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write`` on a temporary file next to ``path``, then move it onto ``path``."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot write {path}: folder {folder} does not exist")
-    fd, tmp = _create_temp(folder, path.name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
-
-
-def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
-    """Create ``folder/.<name>.<random>.tmp`` exclusively, with the permissions a plain ``open`` would give."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file in {folder}")
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable where the platform allows syncing a directory (POSIX)."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Read a file written by :func:`write_arrays`: ``(meta, arrays)``, without ever unpickling.
-
-    Parameters
-    ----------
-    path : str or PathLike
-
-    Returns
-    -------
-    meta : dict
-        The decoded JSON metadata.
-    arrays : dict of str to numpy.ndarray
-        Every other entry, fully read into memory (the file is closed).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        ``"<path> is not a valid mlplab file: ..."`` for anything that is not a
-        zip archive, a truncated or corrupt one, an entry that is not a plain
-        ``.npy`` array, an object (pickle-bearing) entry, which is refused
-        by ``allow_pickle=False`` before it is unpickled, or a missing or
-        non-JSON ``__meta__``.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such mlplab file: {path}")
-
-    def invalid(reason: str) -> ValueError:
-        return ValueError(f"{path} is not a valid mlplab file: {reason}")
-
-    arrays: dict[str, Any] = {}
-    key = None
-    with open(path, "rb") as f:
-        # Only a zip goes to np.load: a bare .npy or a pickle never reaches its other readers.
-        if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
-            raise invalid("not a zip (.npz) archive")
-        f.seek(0)
-        try:
-            with np.load(f, allow_pickle=False) as archive:
-                for key in archive.files:
-                    arrays[key] = archive[key]
-        except _CORRUPT as exc:
-            if isinstance(exc, ValueError) and "allow_pickle" in str(exc):
-                raise invalid(
-                    f"entry {key!r} holds Python objects, which would need pickle to load; refused without unpickling"
-                ) from exc
-            raise invalid(f"truncated or corrupt archive ({type(exc).__name__}: {exc})") from exc
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            raise invalid(f"entry {key!r} is not a .npy array")
-    return _decode_meta(arrays.pop(META_KEY, None), invalid), arrays
-
-
-def _decode_meta(raw: np.ndarray | None, invalid: Callable[[str], ValueError]) -> dict[str, Any]:
-    if raw is None:
-        raise invalid(f"no {META_KEY!r} entry")
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise invalid(f"{META_KEY!r} must be a 1-D uint8 array of JSON bytes, got {raw.dtype} of shape {raw.shape}")
-    try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        raise invalid(f"{META_KEY!r} is not valid UTF-8 JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise invalid(f"{META_KEY!r} must be a JSON object, got {type(meta).__name__}")
-    return meta
 
 
 # ---------------------------------------------------------------- models

@@ -27,16 +27,14 @@ MNIST's ``train-images-idx3-ubyte`` starts ``00 00 08 03 | 00 00 EA 60 |
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import os
-import tempfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 __all__ = ["IDX_DTYPES", "atomic_write", "read_idx", "write_idx"]
 
@@ -179,24 +177,3 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
         f.write(payload)
     return path
 
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """Open a temporary binary file beside ``path``; on success rename it to ``path``.
-
-    If the ``with`` block raises, the temporary file is removed and ``path``
-    is left as it was.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; give the usual permissions of a data file
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

@@ -16,28 +16,35 @@ looks for a folder holding them in this order:
 4. ``/usr/share/datasets/<name>`` (where Debian's ``dataset-fashion-mnist``
    package installs Fashion-MNIST).
 
-``<name>`` is ``fashion-mnist`` or ``mnist``. Downloads use ``urllib`` through
-the module-level :func:`urlopen` (replaceable, e.g. by tests), are checked
-against the published MD5 sums in :data:`CHECKSUMS` and land atomically.
+``<name>`` is ``fashion-mnist`` or ``mnist``. Downloads (:mod:`.download`,
+whose names are re-exported here) use ``urllib`` through
+:func:`mlplab.datasets.download.urlopen` (replaceable, e.g. by tests), are
+checked against the published MD5 sums in :data:`CHECKSUMS` and land atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.client
-import logging
 import os
-import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 import numpy as np
 
 from .._validation import check_fraction
 from ..rng import as_generator
-from .idx import atomic_write, read_idx
+from .download import (
+    _TITLES,
+    CHECKSUMS,
+    IDX_FILES,
+    MIRRORS,
+    DownloadError,
+    _canonical,
+    _find_file,
+    cache_dir,
+    download_dataset,
+)
+from .idx import read_idx
 from .preprocessing import _split_indices
 
 __all__ = [
@@ -56,42 +63,9 @@ __all__ = [
     "mnist",
 ]
 
-log = logging.getLogger(__name__)
-
-IDX_FILES: tuple[str, ...] = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
-"""The four standard file names, without ``.gz``."""
-
 DATA_ENV_VAR = "MLPLAB_DATA"
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 """Where Debian's ``dataset-*`` packages install data sets."""
-
-MIRRORS: dict[str, tuple[str, ...]] = {
-    "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
-}
-"""Base URLs tried in order; a file's URL is ``base + file name``."""
-
-CHECKSUMS: dict[str, dict[str, str]] = {
-    "fashion-mnist": {
-        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
-        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
-    },
-    "mnist": {
-        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-    },
-}
-"""MD5 of each published ``.gz`` file, checked after download (files found on disk are not hashed:
-Debian's package, for one, recompresses them)."""
 
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "fashion-mnist": (
@@ -109,26 +83,8 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
 }
 
-_TITLES = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}
 _HOW_TO_GET = {"fashion-mnist": "on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist"}
 _IMAGE_SHAPE = (28, 28)
-_CHUNK = 1 << 20
-
-Opener = Callable[[str], Any]
-"""``opener(url)`` returns a binary file-like object (``read(size)``, optionally ``close()``)."""
-
-
-class DownloadError(OSError):
-    """Every mirror failed for a file: network error or checksum mismatch (each reason listed)."""
-
-
-def urlopen(url: str) -> IO[bytes]:
-    """Default opener for downloads: ``urllib.request.urlopen`` with a 60 s timeout.
-
-    Tests and offline users replace it (``monkeypatch.setattr(images, "urlopen", fake)``)
-    or pass ``opener=`` to :func:`download_dataset`.
-    """
-    return urllib.request.urlopen(url, timeout=60)
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,15 +129,6 @@ class Dataset:
 # -- finding the files --------------------------------------------------------------------------
 
 
-def _canonical(name: str) -> str:
-    return name.strip().lower().replace("_", "-")
-
-
-def cache_dir(name: str) -> Path:
-    """``~/.cache/mlplab/<name>``: where downloads go."""
-    return Path.home() / ".cache" / "mlplab" / _canonical(name)
-
-
 def _search_dirs(name: str, path: str | os.PathLike[str] | None) -> list[tuple[Path, str]]:
     """The folders to look in, in order, each with where it came from."""
     if path is not None:
@@ -194,13 +141,6 @@ def _search_dirs(name: str, path: str | os.PathLike[str] | None) -> list[tuple[P
     dirs.append((cache_dir(name), "download cache"))
     dirs.append((SYSTEM_DATA_DIR / name, "system data sets"))
     return dirs
-
-
-def _find_file(folder: Path, base: str) -> Path | None:
-    for candidate in (folder / f"{base}.gz", folder / base):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _missing(folder: Path) -> list[str]:
@@ -242,85 +182,6 @@ def _not_found_message(name: str, path: str | os.PathLike[str] | None) -> str:
     lines.append("  - or put the files in a folder and pass path=...,")
     lines.append(f"    or set {DATA_ENV_VAR}=DIR with the files in DIR/{name}")
     return "\n".join(lines)
-
-
-# -- downloading ---------------------------------------------------------------------------------
-
-
-class _ChecksumError(ValueError):
-    pass
-
-
-def _fetch(url: str, dest: Path, md5: str, opener: Opener) -> None:
-    """Stream ``url`` into a temporary file beside ``dest``; rename it to ``dest`` if the MD5 matches."""
-    response = opener(url)
-    try:
-        digest = hashlib.md5(usedforsecurity=False)
-        with atomic_write(dest) as f:
-            while chunk := response.read(_CHUNK):
-                digest.update(chunk)
-                f.write(chunk)
-            if digest.hexdigest() != md5.lower():
-                raise _ChecksumError(f"MD5 mismatch: got {digest.hexdigest()}, expected {md5.lower()}")
-    finally:
-        close = getattr(response, "close", None)
-        if close is not None:
-            close()
-
-
-def download_dataset(
-    name: str,
-    folder: str | os.PathLike[str] | None = None,
-    *,
-    opener: Opener | None = None,
-    mirrors: Sequence[str] | None = None,
-) -> Path:
-    """Download the four IDX files of ``name`` into ``folder``; return the folder.
-
-    Each file is fetched from the first mirror that answers with the expected
-    MD5 (:data:`CHECKSUMS`), written to a temporary file in ``folder`` and
-    renamed into place only when its checksum matches; a file that fails is
-    deleted. Files already in ``folder`` are kept.
-
-    Parameters
-    ----------
-    name
-        ``"fashion-mnist"`` or ``"mnist"``.
-    folder
-        Destination; default ``~/.cache/mlplab/<name>``. Created if needed.
-    opener
-        ``opener(url) -> binary file-like``; default the module's :func:`urlopen`.
-    mirrors
-        Base URLs to try in order; default :data:`MIRRORS` ``[name]``.
-
-    Raises
-    ------
-    DownloadError
-        If every mirror fails for some file, listing each mirror's error.
-    """
-    name = _canonical(name)
-    if name not in CHECKSUMS:
-        raise ValueError(f"no download known for data set {name!r} (known: {', '.join(sorted(CHECKSUMS))})")
-    folder = cache_dir(name) if folder is None else Path(folder).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    opener = opener if opener is not None else urlopen
-    bases = tuple(MIRRORS[name] if mirrors is None else mirrors)
-    for base in IDX_FILES:
-        if _find_file(folder, base) is not None:
-            continue
-        fname = f"{base}.gz"
-        errors = []
-        for mirror in bases:
-            url = mirror.rstrip("/") + "/" + fname
-            log.info("downloading %s", url)
-            try:
-                _fetch(url, folder / fname, CHECKSUMS[name][fname], opener)
-                break
-            except (OSError, ValueError, http.client.HTTPException) as exc:
-                errors.append(f"  {url}: {exc}")
-        else:
-            raise DownloadError(f"could not download {fname} for {_TITLES[name]}:\n" + "\n".join(errors))
-    return folder
 
 
 # -- loading -------------------------------------------------------------------------------------
