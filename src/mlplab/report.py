@@ -116,12 +116,10 @@ def write_report(
         lines.append(f"| {key} | {value:.4f} |" if isinstance(value, float) else f"| {key} | {value} |")
     if confusion is not None and class_names is not None:
         lines += ["", "## Per-class results (test set)", "", "| class | precision | recall |", "|---|---|---|"]
-        predicted = confusion.sum(axis=0)
-        actual = confusion.sum(axis=1)
-        for i, name in enumerate(class_names):
-            precision = confusion[i, i] / predicted[i] if predicted[i] else 0.0
-            recall = confusion[i, i] / actual[i] if actual[i] else 0.0
-            lines.append(f"| {name} | {precision:.3f} | {recall:.3f} |")
+        diagonal = np.diag(confusion).astype(np.float64)
+        precision = np.divide(diagonal, confusion.sum(axis=0), out=np.zeros_like(diagonal), where=confusion.sum(axis=0) > 0)
+        recall = np.divide(diagonal, confusion.sum(axis=1), out=np.zeros_like(diagonal), where=confusion.sum(axis=1) > 0)
+        lines += [f"| {name} | {p:.3f} | {r:.3f} |" for name, p, r in zip(class_names, precision, recall)]
     for caption, figure in figures:
         lines += ["", f"## {caption}", "", f"![{caption}]({figure.name})"]
     lines += ["", "## Model", "", "```", summary, "```", "", "## Configuration", "", "| option | value |", "|---|---|"]
