@@ -28,6 +28,7 @@ def test_train_writes_a_complete_run_folder(tmp_path, capsys):
         assert (run / name).is_file(), name
     report = (run / "report.md").read_text()
     assert "![Training curves](curves.png)" in report and f"{result['test_accuracy']:.4f}" in report
+    assert "## Per-class results (test set)" in report and report.count("\n| 7 | ") == 1
     assert len((run / "metrics.csv").read_text().splitlines()) == 7
 
 
