@@ -80,16 +80,21 @@ def check_batch(name: str, x: Any, n_features: int | None = None, *, dtype: Any 
     return x
 
 
+def as_integer_labels(name: str, y: np.ndarray) -> np.ndarray:
+    """Return ``y`` with an integer dtype (whole-valued floats are converted), or raise ``ValueError``."""
+    if y.dtype.kind in "iu":
+        return y
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        return y.astype(np.int64)
+    raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+
+
 def check_labels(name: str, y: Any, n_samples: int, n_classes: int) -> np.ndarray:
     """Return integer class labels ``(n_samples,)`` in ``[0, n_classes)``, or raise ``ValueError``."""
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != n_samples:
         raise ValueError(f"{name} must have shape ({n_samples},) to match the predictions, got {y.shape}")
-    if y.dtype.kind not in "iu":
-        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.intp)
-        else:
-            raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    y = as_integer_labels(name, y)
     low, high = int(y.min()), int(y.max())
     if low < 0 or high >= n_classes:
         bad = low if low < 0 else high

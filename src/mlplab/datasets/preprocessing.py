@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_finite, check_fraction, check_positive, check_positive_int
+from .._validation import as_integer_labels, check_finite, check_fraction, check_positive, check_positive_int
 from ..rng import as_generator
 
 __all__ = [
@@ -29,11 +29,7 @@ def _integer_labels(name: str, y: Any) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
-    if y.dtype.kind not in "iu":
-        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        else:
-            raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    y = as_integer_labels(name, y)
     if y.size and int(y.min()) < 0:
         raise ValueError(f"{name} has negative label {int(y.min())}; labels must be in [0, n_classes)")
     return y
