@@ -267,19 +267,23 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         z = _as_predictions(pred)
         labels, rows = _labels_or_rows(target, z)
-        m = z.shape[0]
+        m, k = z.shape
+        scale = self._scale(m)
         shifted = z - z.max(axis=1, keepdims=True)
-        p = np.exp(shifted)
+        if labels is not None:
+            at_label = np.arange(0, m * k, k) + labels  # flat index of each row's label
+            picked = float(shifted.take(at_label).sum())
+        else:
+            picked = float(np.vdot(rows, shifted))
+        p = np.exp(shifted, out=shifted)
         sums = p.sum(axis=1, keepdims=True)
         p /= sums
         log_sums = np.log(sums)
-        scale = self._scale(m)
         if labels is not None:
-            picked = shifted[np.arange(m), labels]
-            loss = float(log_sums.sum() - picked.sum())
-            p[np.arange(m), labels] -= 1
+            loss = float(log_sums.sum()) - picked
+            p.reshape(-1)[at_label] -= 1
         else:
-            loss = float(np.vdot(rows, log_sums - shifted))
+            loss = float(np.vdot(rows.sum(axis=1, keepdims=True), log_sums)) - picked
             p *= rows.sum(axis=1, keepdims=True)  # rows that do not sum to 1 (as torch allows)
             p -= rows
         p *= scale

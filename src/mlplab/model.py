@@ -10,7 +10,7 @@ import numpy as np
 from ._validation import check_batch, check_fraction, check_positive_int
 from .layers import BatchNorm, Dense, Dropout, Identity, Layer, get_activation
 from .layers.activations import ACTIVATIONS
-from .parameter import Parameter
+from .parameter import Parameter, pack
 from .rng import as_generator
 
 
@@ -21,6 +21,11 @@ class Sequential(Layer):
     runs every layer; ``backward`` runs them in reverse. A training loop passes
     ``input_grad=False`` so the first layer skips the gradient of the data, one
     of the three matrix products of the widest layer.
+
+    The layers' parameters are packed into one contiguous value array and one
+    gradient array (weight matrices first, see :func:`mlplab.parameter.pack`),
+    so that an optimizer updates them as one or two flat vectors. Each
+    ``p.value`` is a view into it: set weights in place (``p.value[...] = w``).
 
     Parameters
     ----------
@@ -33,6 +38,7 @@ class Sequential(Layer):
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] is not a Layer: {layer!r}")
+        pack(self.named_parameters())
 
     @property
     def in_features(self) -> int | None:

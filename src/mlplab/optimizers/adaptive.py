@@ -11,6 +11,7 @@ import numpy as np
 from .._validation import check_fraction, check_positive
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
+from .kernels import adam_update
 
 
 @OPTIMIZERS.register("adam")
@@ -57,23 +58,11 @@ class Adam(Optimizer):
                 state["v_max"] = np.zeros_like(p.value)
         m, v = state["m"], state["v"]
         scratch = self._scratch(state, grad)
-        m *= beta1
-        np.multiply(grad, 1 - beta1, out=scratch)
-        m += scratch
-        v *= beta2
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta2
-        v += scratch
-        if group["amsgrad"]:
-            np.maximum(state["v_max"], v, out=state["v_max"])
-            v = state["v_max"]
+        inv_bias2 = 1 / math.sqrt(1 - beta2**t)
         step_size = group["lr"] / (1 - beta1**t)
-        np.sqrt(v, out=scratch)
-        scratch *= 1 / math.sqrt(1 - beta2**t)
-        scratch += group["eps"]
-        np.divide(m, scratch, out=scratch)
-        scratch *= step_size
-        p.value -= scratch
+        adam_update(
+            p.value, grad, m, v, scratch, beta1, beta2, inv_bias2, group["eps"], step_size, state.get("v_max")
+        )
 
 
 @OPTIMIZERS.register("adamw")

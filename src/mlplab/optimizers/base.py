@@ -17,6 +17,12 @@ the group):
 
 To exempt biases, pass parameter groups as in PyTorch:
 ``SGD([{"params": weights}, {"params": biases, "weight_decay": 0}], lr=0.1)``.
+
+Every update rule is element-wise, so a group whose parameters fill one
+contiguous span of a packed array (as a :class:`~mlplab.Sequential` packs
+them, see :func:`mlplab.parameter.pack`) is updated as that one flat vector:
+one pass per operation instead of one per parameter. ``state[p]`` then holds
+views into the group's flat state, so it reads and saves as before.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_positive
-from ..parameter import Parameter
+from ..parameter import Parameter, contiguous_span
 from ..registry import Registry
 
 OPTIMIZERS: Registry[type["Optimizer"]] = Registry("optimizer")
@@ -59,6 +65,7 @@ class Optimizer:
             self._validate(group)
             self.param_groups.append(group)
         self.state: dict[Parameter, dict[str, Any]] = {}
+        self._flat: list[_FlatGroup | None] = [_FlatGroup.over(g["params"]) for g in self.param_groups]
 
     def _validate(self, group: dict[str, Any]) -> None:
         """Check the hyper-parameters of one group; subclasses extend it."""
@@ -79,19 +86,32 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.zero_grad()
+        for group, flat in zip(self.param_groups, self._flat):
+            if flat is not None and flat.intact():
+                flat.zero_grad()
+            else:
+                for p in group["params"]:
+                    p.zero_grad()
 
     def step(self) -> None:
         """Apply one update to every parameter from its current gradient."""
-        for group in self.param_groups:
+        for i, group in enumerate(self.param_groups):
+            flat = self._flat[i]
+            if flat is not None and not flat.intact():
+                flat = self._flat[i] = None  # a value was replaced: go on parameter by parameter
+            if flat is not None:
+                self._step_one(flat.param, flat.state, group)
+                flat.share_state(self.state)
+                continue
             for p in group["params"]:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {"step": 0}
-                state["step"] += 1
-                self._update(p, self._penalized_grad(p, group), state, group)
+                self._step_one(p, state, group)
+
+    def _step_one(self, p: Parameter, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] += 1
+        self._update(p, self._penalized_grad(p, group), state, group)
 
     def _penalized_grad(self, p: Parameter, group: dict[str, Any]) -> np.ndarray:
         """The gradient plus the L2 (coupled weight decay) and L1 terms, if any."""
@@ -143,6 +163,9 @@ class Optimizer:
             self.state[p] = {
                 k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v) for k, v in saved.items()
             }
+        for i, flat in enumerate(self._flat):
+            if flat is not None and not flat.gather_state(self.state):
+                self._flat[i] = None
 
     def _scratch(self, state: dict[str, Any], like: np.ndarray) -> np.ndarray:
         buf = state.get("scratch")
@@ -153,6 +176,80 @@ class Optimizer:
     def __repr__(self) -> str:
         hyper = ", ".join(f"{k}={v!r}" for k, v in self.param_groups[0].items() if k != "params")
         return f"{type(self).__name__}({hyper})"
+
+
+class _FlatGroup:
+    """A group's parameters seen as one flat span, with the span's optimizer state.
+
+    ``param`` wraps the span; ``state`` is its state (``step`` and flat arrays).
+    ``state[p]`` of each member holds the same ``step`` and views into the flat arrays.
+    """
+
+    def __init__(self, members: list[Parameter], param: Parameter) -> None:
+        self.members = members
+        self.param = param
+        self.state: dict[str, Any] = {"step": 0}
+        self._offsets = [self._offset(p) for p in members]
+        self._values = [p.value for p in members]
+        self._shared: set[str] = set()
+
+    @classmethod
+    def over(cls, params: list[Parameter]) -> _FlatGroup | None:
+        """The flat view of ``params``, or ``None`` if they do not fill one contiguous span."""
+        span = contiguous_span(params)
+        return None if span is None else cls(list(params), span)
+
+    def _offset(self, p: Parameter) -> int:
+        start = self.param.value.__array_interface__["data"][0]
+        return (p.value.__array_interface__["data"][0] - start) // p.value.itemsize
+
+    def intact(self) -> bool:
+        """Whether every member's value is still the view it was (nobody replaced an array)."""
+        return all(p.value is v for p, v in zip(self.members, self._values))
+
+    def zero_grad(self) -> None:
+        self.param.grad.fill(0)
+        for p in self.members:
+            p._grad_is_zero = True
+
+    def share_state(self, states: dict[Parameter, dict[str, Any]]) -> None:
+        """Give each member the span's step and views of its state arrays (new arrays only once)."""
+        arrays = {k for k, v in self.state.items() if isinstance(v, np.ndarray) and k != "scratch"}
+        new = arrays - self._shared
+        for p, offset in zip(self.members, self._offsets):
+            state = states.setdefault(p, {})
+            state["step"] = self.state["step"]
+            for key in new:
+                state[key] = self.state[key][offset : offset + p.size].reshape(p.shape)
+        self._shared |= new
+
+    def gather_state(self, states: dict[Parameter, dict[str, Any]]) -> bool:
+        """Rebuild the span's state from loaded per-parameter states; ``False`` if they disagree."""
+        member_states = [states.get(p) for p in self.members]
+        if all(s is None for s in member_states):
+            self.state, self._shared = {"step": 0}, set()
+            return True
+        if any(s is None for s in member_states):
+            return False
+        keys = set(member_states[0])
+        steps = {s.get("step") for s in member_states}
+        if any(set(s) != keys for s in member_states) or len(steps) != 1:
+            return False
+        flat: dict[str, Any] = {"step": steps.pop()}
+        for key in keys - {"step"}:
+            values = [s[key] for s in member_states]
+            if not all(isinstance(v, np.ndarray) for v in values):
+                if any(isinstance(v, np.ndarray) for v in values) or len({repr(v) for v in values}) != 1:
+                    return False
+                flat[key] = values[0]
+                continue
+            array = np.empty_like(self.param.value)
+            for p, offset, v in zip(self.members, self._offsets, values):
+                array[offset : offset + p.size] = v.reshape(-1)
+            flat[key] = array
+        self.state, self._shared = flat, set()
+        self.share_state(states)
+        return True
 
 
 def get_optimizer(spec: str | Optimizer, params: Iterable[Any] | None = None, **kwargs: Any) -> Optimizer:

