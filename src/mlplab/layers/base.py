@@ -67,6 +67,13 @@ class Layer:
             buf = store[key] = np.empty(shape, dtype=dtype)
         return buf
 
+    def _ones_row(self, n: int, dtype: np.dtype) -> np.ndarray:
+        """A ``(1, n)`` row of ones: a column sum as the product ``ones @ g`` is faster than ``g.sum(axis=0)``."""
+        ones = self.__dict__.get("_ones")
+        if ones is None or ones.shape[1] != n or ones.dtype != dtype:
+            ones = self._ones = np.ones((1, n), dtype=dtype)
+        return ones
+
     def _out(self, key: str, like: np.ndarray, training: bool) -> np.ndarray:
         """Where to write an output shaped like ``like``: a reused buffer in training, else a new array."""
         if training:

@@ -37,6 +37,12 @@ class BatchNorm(Layer):
         \frac{\partial L}{\partial \gamma} = \sum_i g_i \hat x_i, \quad
         \frac{\partial L}{\partial \beta} = \sum_i g_i .
 
+    Since :math:`\sum_i \hat g_i = \gamma\, \partial L/\partial\beta` and
+    :math:`\sum_i \hat g_i \hat x_i = \gamma\, \partial L/\partial\gamma`, the code computes
+    :math:`\partial L/\partial x = \frac{\gamma}{\sqrt{\sigma^2+\epsilon}}
+    \big(g - (\partial L/\partial\beta + \hat x\, \partial L/\partial\gamma)/m\big)`:
+    two reductions and four element-wise passes.
+
     Parameters
     ----------
     features : int
@@ -73,40 +79,45 @@ class BatchNorm(Layer):
         if x.ndim != 2 or x.shape[1] != self.features:
             raise ValueError(f"BatchNorm expects input of shape (n, {self.features}), got {x.shape}")
         self._training = training
+        dtype = x.dtype
         if training:
             m = x.shape[0]
             if m < 2:
                 raise ValueError(f"BatchNorm needs more than 1 sample per batch in training, got batch shape {x.shape}")
-            mean = x.mean(axis=0)
-            centered = x - mean
-            var = np.einsum("ij,ij->j", centered, centered) / m
+            mean = (self._ones_row(m, dtype) @ x)[0] / dtype.type(m)
+            x_hat = np.subtract(x, mean, out=self._buffer("x_hat", x.shape, dtype))
+            var = np.einsum("ij,ij->j", x_hat, x_hat) / dtype.type(m)
             k = self.momentum
             self.running_mean *= 1 - k
             self.running_mean += k * mean
             self.running_var *= 1 - k
             self.running_var += (k * m / (m - 1)) * var
         else:
-            centered = x - self.running_mean
+            x_hat = x - self.running_mean
             var = self.running_var
-        self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
-        centered *= self._inv_std
-        self._x_hat = centered
-        return centered * self.gamma.value + self.beta.value
+        self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(dtype, copy=False)
+        x_hat *= self._inv_std
+        self._x_hat = x_hat
+        out = np.multiply(x_hat, self.gamma.value, out=self._out("out", x_hat, training))
+        out += self.beta.value
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         x_hat = self._x_hat
-        self.gamma.add_grad(np.einsum("ij,ij->j", grad_out, x_hat))
-        self.beta.add_grad(grad_out.sum(axis=0))
-        g_hat = grad_out * self.gamma.value
-        if not self._training:
-            return g_hat * self._inv_std
         m = grad_out.shape[0]
-        sum_g = g_hat.sum(axis=0)
-        sum_gx = np.einsum("ij,ij->j", g_hat, x_hat)
-        dx = g_hat * m
-        dx -= sum_g
-        dx -= x_hat * sum_gx
-        dx *= self._inv_std / m
+        grad_gamma = np.einsum("ij,ij->j", grad_out, x_hat)
+        grad_beta = (self._ones_row(m, grad_out.dtype) @ grad_out)[0]
+        self.gamma.add_grad(grad_gamma)
+        self.beta.add_grad(grad_beta)
+        scale = self.gamma.value * self._inv_std
+        dx = self._buffer("dx", grad_out.shape, grad_out.dtype)
+        if not self._training:
+            return np.multiply(grad_out, scale, out=dx)
+        inv_m = 1.0 / m
+        np.multiply(x_hat, grad_gamma * inv_m, out=dx)
+        dx += grad_beta * inv_m
+        np.subtract(grad_out, dx, out=dx)
+        dx *= scale
         return dx
 
     def __repr__(self) -> str:

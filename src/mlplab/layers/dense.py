@@ -105,18 +105,11 @@ class Dense(Layer):
             raise RuntimeError("Dense.backward called before forward")
         self.W.add_grad_matmul(x.T, grad_out)
         if self.b is not None:
-            self.b.add_grad_matmul(self._ones_row(grad_out.shape[0]), grad_out)
+            self.b.add_grad_matmul(self._ones_row(grad_out.shape[0], grad_out.dtype), grad_out)
         if not input_grad:
             return None
         dx = self._buffer("dx", x.shape, self.dtype)
         return np.matmul(grad_out, self.W.value.T, out=dx)
-
-    def _ones_row(self, n: int) -> np.ndarray:
-        """A ``(1, n)`` row of ones: the bias gradient as a product is faster than ``sum(axis=0)``."""
-        ones = self.__dict__.get("_ones")
-        if ones is None or ones.shape[1] != n:
-            ones = self._ones = np.ones((1, n), dtype=self.dtype)
-        return ones
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features}, bias={self.b is not None}, dtype={self.dtype.name})"

@@ -18,6 +18,10 @@ class Dropout(Layer):
         y = x \odot m, \quad m_{ij} = \frac{[u_{ij} \ge p]}{1 - p},\ u_{ij} \sim U(0, 1),
         \qquad \frac{\partial L}{\partial x} = g \odot m .
 
+    Each :math:`u_{ij}` is a raw 32-bit draw of the generator, compared with
+    :math:`\operatorname{round}(p\, 2^{32})`: finer than float32 uniforms
+    (:math:`2^{-24}`) and about twice as fast to draw.
+
     The scaling keeps :math:`E[y] = x`, so nothing changes at inference (S3's
     "halve the weights" is the non-inverted form of the same idea).
 
@@ -39,10 +43,10 @@ class Dropout(Layer):
             self._mask = None
             return x
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-        mask = self._buffer("mask", x.shape, dtype)
-        self.rng.random(out=mask, dtype=dtype)
-        keep = np.greater_equal(mask, self.p, out=self._buffer("keep", x.shape, np.dtype(bool)))
-        np.multiply(keep, dtype.type(1.0 / (1.0 - self.p)), out=mask)
+        draws = self.rng.bit_generator.random_raw((x.size + 1) // 2).view(np.uint32)[: x.size].reshape(x.shape)
+        threshold = np.uint32(min(round(self.p * 2**32), 2**32 - 1))
+        keep = np.greater_equal(draws, threshold, out=self._buffer("keep", x.shape, np.dtype(bool)))
+        mask = np.multiply(keep, dtype.type(1.0 / (1.0 - self.p)), out=self._buffer("mask", x.shape, dtype))
         self._mask = mask
         return np.multiply(x, mask, out=self._out("out", x, training))
 
