@@ -64,7 +64,7 @@ class Optimizer:
                     raise TypeError(f"optimizer can only update Parameter objects, got {type(p).__name__}")
             self._validate(group)
             self.param_groups.append(group)
-        self.state: dict[Parameter, dict[str, Any]] = {}
+        self._state: dict[Parameter, dict[str, Any]] = {}
         self._flat: list[_FlatGroup | None] = [_FlatGroup.over(g["params"]) for g in self.param_groups]
 
     def _validate(self, group: dict[str, Any]) -> None:
@@ -101,13 +101,24 @@ class Optimizer:
                 flat = self._flat[i] = None  # a value was replaced: go on parameter by parameter
             if flat is not None:
                 self._step_one(flat.param, flat.state, group)
-                flat.share_state(self.state)
                 continue
             for p in group["params"]:
-                state = self.state.get(p)
+                state = self._state.get(p)
                 if state is None:
-                    state = self.state[p] = {"step": 0}
+                    state = self._state[p] = {"step": 0}
                 self._step_one(p, state, group)
+
+    @property
+    def state(self) -> dict[Parameter, dict[str, Any]]:
+        """Per-parameter state (``step`` and the algorithm's arrays), created on a parameter's first step.
+
+        For a group updated as one flat vector the arrays are views into the
+        group's flat state: writing into them changes the optimizer's state.
+        """
+        for flat in self._flat:
+            if flat is not None:
+                flat.share_state(self._state)
+        return self._state
 
     def _step_one(self, p: Parameter, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] += 1
@@ -154,17 +165,17 @@ class Optimizer:
             raise ValueError("optimizer state does not match this optimizer's parameter groups")
         for group, saved in zip(self.param_groups, groups):
             group.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"})
-        self.state = {}
+        self._state = {}
         for key, saved in state_dict["state"].items():
             p = params[int(key)]
             for name, v in saved.items():
                 if isinstance(v, np.ndarray) and v.shape != p.shape:
                     raise ValueError(f"optimizer state {key}.{name} has shape {v.shape}, parameter has {p.shape}")
-            self.state[p] = {
+            self._state[p] = {
                 k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v) for k, v in saved.items()
             }
         for i, flat in enumerate(self._flat):
-            if flat is not None and not flat.gather_state(self.state):
+            if flat is not None and not flat.gather_state(self._state):
                 self._flat[i] = None
 
     def _scratch(self, state: dict[str, Any], like: np.ndarray) -> np.ndarray:
@@ -205,7 +216,10 @@ class _FlatGroup:
 
     def intact(self) -> bool:
         """Whether every member's value is still the view it was (nobody replaced an array)."""
-        return all(p.value is v for p, v in zip(self.members, self._values))
+        for p, value in zip(self.members, self._values):
+            if p.value is not value:
+                return False
+        return True
 
     def zero_grad(self) -> None:
         self.param.grad.fill(0)
@@ -213,7 +227,9 @@ class _FlatGroup:
             p._grad_is_zero = True
 
     def share_state(self, states: dict[Parameter, dict[str, Any]]) -> None:
-        """Give each member the span's step and views of its state arrays (new arrays only once)."""
+        """Give each member the span's step and views of its state arrays (once it has stepped)."""
+        if self.state["step"] == 0:
+            return
         arrays = {k for k, v in self.state.items() if isinstance(v, np.ndarray) and k != "scratch"}
         new = arrays - self._shared
         for p, offset in zip(self.members, self._offsets):

@@ -1,10 +1,12 @@
 """Optional compiled kernels for element-wise updates, with numba (``pip install "mlplab[fast]"``).
 
 Adam's update is about a dozen NumPy passes over the parameters (``sqrt``
-alone is a quarter of it); one compiled loop does it in a single pass, about
-4.5x faster on a 200,000-parameter network. The kernel performs the very same
-float32 operations in the same order as the NumPy code it replaces, so both
-paths give bit-identical results. Without numba, or with the environment
+alone is a quarter of it), SGD with momentum four; one compiled loop does
+each in a single pass, which keeps the working set in cache: Adam runs
+about 4.5x faster on a 200,000-parameter network, momentum SGD about 2-3x.
+Each kernel performs the very same floating-point operations in the same
+order as the NumPy code it replaces (no fused multiply-add, no fast-math),
+so both paths give bit-identical results. Without numba, or with the environment
 variable ``MLPLAB_NUMBA=0``, or after ``set_enabled(False)``, the NumPy code runs.
 """
 
@@ -41,23 +43,65 @@ def set_enabled(flag: bool) -> bool:
     return previous
 
 
-def _adam_kernel() -> Callable[..., None]:
-    kernel = _compiled.get("adam")
+def _compile(name: str, function: Callable[..., None]) -> Callable[..., None]:
+    kernel = _compiled.get(name)
     if kernel is None:
         import numba
 
-        def adam(w: Any, g: Any, m: Any, v: Any, beta1: Any, one_minus_beta1: Any, beta2: Any,
-                 one_minus_beta2: Any, inv_bias2: Any, eps: Any, step_size: Any) -> None:  # pragma: no cover
-            for i in range(w.size):
-                gi = g[i]
-                mi = m[i] * beta1 + gi * one_minus_beta1
-                vi = v[i] * beta2 + (gi * gi) * one_minus_beta2
-                m[i] = mi
-                v[i] = vi
-                w[i] -= (mi / (np.sqrt(vi) * inv_bias2 + eps)) * step_size
-
-        kernel = _compiled["adam"] = numba.njit(cache=True, nogil=True, error_model="numpy")(adam)
+        kernel = _compiled[name] = numba.njit(cache=True, nogil=True, error_model="numpy")(function)
     return kernel
+
+
+def _adam(w: Any, g: Any, m: Any, v: Any, beta1: Any, one_minus_beta1: Any, beta2: Any,
+          one_minus_beta2: Any, inv_bias2: Any, eps: Any, step_size: Any) -> None:  # pragma: no cover
+    for i in range(w.size):
+        gi = g[i]
+        mi = m[i] * beta1 + gi * one_minus_beta1
+        vi = v[i] * beta2 + (gi * gi) * one_minus_beta2
+        m[i] = mi
+        v[i] = vi
+        w[i] -= (mi / (np.sqrt(vi) * inv_bias2 + eps)) * step_size
+
+
+def _momentum(w: Any, g: Any, v: Any, mu: Any, lr: Any, nesterov: bool) -> None:  # pragma: no cover
+    for i in range(w.size):
+        gi = g[i]
+        vi = v[i] * mu + gi
+        v[i] = vi
+        w[i] -= (vi * mu + gi) * lr if nesterov else vi * lr
+
+
+def _contiguous(*arrays: np.ndarray) -> bool:
+    return all(a.flags.c_contiguous for a in arrays)
+
+
+def momentum_update(
+    w: np.ndarray, g: np.ndarray, v: np.ndarray, scratch: np.ndarray, mu: float, lr: float,
+    *, dampening: float = 0.0, nesterov: bool = False, first: bool = False,
+) -> None:
+    r"""One step of SGD with momentum in place (``torch.optim.SGD``'s rule):
+
+    .. math::
+
+        v \leftarrow \mu v + (1 - \tau) g \ (v = g \text{ on the first step}), \qquad
+        w \leftarrow w - \eta \begin{cases} \mu v + g & \text{Nesterov} \\ v & \text{otherwise.} \end{cases}
+
+    On the ``first`` step ``v`` must already hold ``g``. ``scratch`` is work space for the NumPy path.
+    """
+    if _enabled and not first and dampening == 0 and _contiguous(w, g, v):
+        dtype = w.dtype.type
+        _compile("momentum", _momentum)(w.reshape(-1), g.reshape(-1), v.reshape(-1), dtype(mu), dtype(lr), nesterov)
+        return
+    if not first:
+        v *= mu
+        v += g if dampening == 0 else (1 - dampening) * g
+    if nesterov:
+        np.multiply(v, mu, out=scratch)
+        scratch += g
+        scratch *= lr
+    else:
+        np.multiply(v, lr, out=scratch)
+    w -= scratch
 
 
 def adam_update(
@@ -80,8 +124,8 @@ def adam_update(
     in the denominator (NumPy path only).
     """
     dtype = w.dtype.type
-    if _enabled and v_max is None and all(a.flags.c_contiguous for a in (w, g, m, v)):
-        _adam_kernel()(
+    if _enabled and v_max is None and _contiguous(w, g, m, v):
+        _compile("adam", _adam)(
             w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
             dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(inv_bias2), dtype(eps), dtype(step_size),
         )

@@ -10,6 +10,7 @@ import numpy as np
 from .._validation import check_fraction
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
+from .kernels import momentum_update
 
 
 @OPTIMIZERS.register("sgd", "gd")
@@ -56,16 +57,10 @@ class SGD(Optimizer):
             p.value -= scratch
             return
         v = state.get("velocity")
-        if v is None:
+        first = v is None
+        if first:
             v = state["velocity"] = np.array(grad, copy=True)
-        else:
-            v *= mu
-            v += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
-        scratch = self._scratch(state, grad)
-        if group["nesterov"]:
-            np.multiply(v, mu, out=scratch)
-            scratch += grad
-            scratch *= lr
-        else:
-            np.multiply(v, lr, out=scratch)
-        p.value -= scratch
+        momentum_update(
+            p.value, grad, v, self._scratch(state, grad), mu, lr,
+            dampening=group["dampening"], nesterov=group["nesterov"], first=first,
+        )
