@@ -19,7 +19,9 @@ class Parameter:
     After :meth:`zero_grad` the next backward pass writes its gradient
     directly (no add), so a gradient written by hand into ``grad`` between
     ``zero_grad`` and ``backward`` is replaced, not added to; use
-    :meth:`add_grad` to contribute a gradient of your own.
+    :meth:`add_grad` to contribute a gradient of your own. The zeros are
+    written lazily: only if ``grad`` is read before a backward pass has
+    written it (a training step never pays for them).
 
     Parameters
     ----------
@@ -29,16 +31,29 @@ class Parameter:
         Short name used in summaries and error messages ("W", "b", ...).
     """
 
-    __slots__ = ("value", "grad", "name", "_grad_is_zero")
+    __slots__ = ("value", "_grad", "name", "_grad_is_zero", "_grad_unwritten")
 
     def __init__(self, value: Any, name: str = "") -> None:
         value = np.array(value, copy=True)
         if value.dtype.kind != "f":
             value = value.astype(np.float64)
         self.value: np.ndarray = value
-        self.grad: np.ndarray = np.zeros_like(value)
+        self.grad = np.zeros_like(value)
         self.name = name
         self._grad_is_zero = True
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The gradient array (zeros after :meth:`zero_grad` until a backward pass writes it)."""
+        if self._grad_unwritten:
+            self._grad.fill(0)
+            self._grad_unwritten = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, array: np.ndarray) -> None:
+        self._grad = array
+        self._grad_unwritten = False
 
     @classmethod
     def wrap(cls, value: np.ndarray, grad: np.ndarray, name: str = "") -> Parameter:
@@ -62,17 +77,17 @@ class Parameter:
         return self.value.size
 
     def zero_grad(self) -> None:
-        """Set the gradient to zero in place."""
-        self.grad.fill(0)
+        """Set the gradient to zero in place (lazily: see the class notes)."""
         self._grad_is_zero = True
+        self._grad_unwritten = True
 
     def add_grad(self, g: np.ndarray) -> None:
         """Accumulate ``grad += g`` (a copy when the gradient is known to be zero)."""
         if self._grad_is_zero:
-            np.copyto(self.grad, g)
-            self._grad_is_zero = False
+            np.copyto(self._grad, g)
+            self._grad_is_zero = self._grad_unwritten = False
         else:
-            self.grad += g
+            self._grad += g
 
     def add_grad_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
         """Accumulate ``grad += a @ b``.
@@ -81,10 +96,11 @@ class Parameter:
         ``grad`` with no temporary, which keeps the backward pass down to its
         matrix products. A 1-D parameter takes a ``(1, k)`` product.
         """
-        target = self.grad if self.grad.ndim == 2 else self.grad.reshape(1, -1)
+        grad = self._grad
+        target = grad if grad.ndim == 2 else grad.reshape(1, -1)
         if self._grad_is_zero:
             np.matmul(a, b, out=target)
-            self._grad_is_zero = False
+            self._grad_is_zero = self._grad_unwritten = False
         else:
             target += a @ b
 

@@ -86,12 +86,9 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero in place."""
-        for group, flat in zip(self.param_groups, self._flat):
-            if flat is not None and flat.intact():
-                flat.zero_grad()
-            else:
-                for p in group["params"]:
-                    p.zero_grad()
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.zero_grad()
 
     def step(self) -> None:
         """Apply one update to every parameter from its current gradient."""
@@ -100,6 +97,7 @@ class Optimizer:
             if flat is not None and not flat.intact():
                 flat = self._flat[i] = None  # a value was replaced: go on parameter by parameter
             if flat is not None:
+                flat.settle_grads()
                 self._step_one(flat.param, flat.state, group)
                 continue
             for p in group["params"]:
@@ -221,10 +219,14 @@ class _FlatGroup:
                 return False
         return True
 
-    def zero_grad(self) -> None:
-        self.param.grad.fill(0)
+    def settle_grads(self) -> None:
+        """Make sure each member's gradient is written before the span's is read.
+
+        Reading ``p.grad`` writes the zeros of a member that no backward pass
+        reached since :meth:`~mlplab.Parameter.zero_grad`.
+        """
         for p in self.members:
-            p._grad_is_zero = True
+            p.grad  # noqa: B018 (the read has the effect)
 
     def share_state(self, states: dict[Parameter, dict[str, Any]]) -> None:
         """Give each member the span's step and views of its state arrays (once it has stepped)."""
