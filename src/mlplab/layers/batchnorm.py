@@ -92,18 +92,24 @@ class BatchNorm(Layer):
             self.running_mean += k * mean
             self.running_var *= 1 - k
             self.running_var += (k * m / (m - 1)) * var
-        else:
-            x_hat = x - self.running_mean
-            var = self.running_var
-        self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(dtype, copy=False)
-        x_hat *= self._inv_std
-        self._x_hat = x_hat
-        out = np.multiply(x_hat, self.gamma.value, out=self._out("out", x_hat, training))
-        out += self.beta.value
+            self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(dtype, copy=False)
+            x_hat *= self._inv_std
+            self._x_hat = x_hat
+            out = np.multiply(x_hat, self.gamma.value, out=self._buffer("out", x.shape, dtype))
+            out += self.beta.value
+            return out
+        # inference: the affine map y = x s + (beta - r_mu s), s = gamma / sqrt(r_var + eps), in two passes
+        self._inv_std = (1.0 / np.sqrt(self.running_var + self.eps)).astype(dtype, copy=False)
+        scale = self.gamma.value * self._inv_std
+        self._x, self._x_hat = x, None
+        out = x * scale
+        out += self.beta.value - self.running_mean * scale
         return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         x_hat = self._x_hat
+        if x_hat is None:  # after an inference forward pass
+            x_hat = (self._x - self.running_mean) * self._inv_std
         m = grad_out.shape[0]
         grad_gamma = np.einsum("ij,ij->j", grad_out, x_hat)
         grad_beta = (self._ones_row(m, grad_out.dtype) @ grad_out)[0]

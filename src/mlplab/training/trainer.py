@@ -240,7 +240,14 @@ class Trainer:
         """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
         x = check_batch("x", x, getattr(self.model, "in_features", None), dtype=self.model.parameters()[0].dtype)
         forward = getattr(self.model, "forward_unchecked", self.model.forward)
-        return np.concatenate([forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+        first = forward(x[:batch_size])
+        if first.shape[0] == x.shape[0]:
+            return first
+        out = np.empty((x.shape[0], *first.shape[1:]), dtype=first.dtype)
+        out[: first.shape[0]] = first
+        for i in range(batch_size, x.shape[0], batch_size):
+            out[i : i + batch_size] = forward(x[i : i + batch_size])
+        return out
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """Class probabilities: softmax of the outputs (sigmoid for a single output)."""
