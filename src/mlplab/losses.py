@@ -24,6 +24,7 @@ import numpy as np
 
 from . import functional as F
 from ._validation import check_labels, check_positive, check_same_shape
+from .kernels import softmax_cross_entropy
 from .registry import Registry
 
 LOSSES: Registry[type["Loss"]] = Registry("loss")
@@ -269,6 +270,10 @@ class SoftmaxCrossEntropy(Loss):
         labels, rows = _labels_or_rows(target, z)
         m, k = z.shape
         scale = self._scale(m)
+        fused = softmax_cross_entropy(z, labels, scale) if labels is not None else None
+        if fused is not None:
+            loss, self._grad = fused
+            return loss
         shifted = z - z.max(axis=1, keepdims=True)
         if labels is not None:
             at_label = np.arange(0, m * k, k) + labels  # flat index of each row's label

@@ -11,7 +11,7 @@ import numpy as np
 from .._validation import check_fraction, check_positive
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
-from .kernels import adam_update
+from ..kernels import adam_update
 
 
 @OPTIMIZERS.register("adam")

@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import check_fraction
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
-from .kernels import momentum_update
+from ..kernels import momentum_update
 
 
 @OPTIMIZERS.register("sgd", "gd")
