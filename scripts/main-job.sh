@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-data.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+.venv/bin/python -m pip install --quiet -e '.[fast,sklearn]'
 exec .venv/bin/mlplab train "$@"

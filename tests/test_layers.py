@@ -598,3 +598,23 @@ def test_dense_inference_output_survives_a_training_call():
     kept = y.copy()
     layer.forward(2 * x, training=True)
     assert_array_equal(y, kept)
+
+
+def test_batchnorm_inference_backward_with_a_running_mean():
+    layer = BatchNorm(2, dtype=np.float64)
+    layer.running_mean[...] = [1.0, -1.0]
+    layer.running_var[...] = [4.0, 9.0]
+    layer.gamma.value[...] = [2.0, 0.5]
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    layer.forward(x)
+    g = np.array([[1.0, 1.0], [2.0, -1.0]])
+    layer.backward(g)
+    x_hat = (x - [1.0, -1.0]) / np.sqrt(np.array([4.0, 9.0]) + 1e-5)
+    assert_allclose(layer.gamma.grad, (g * x_hat).sum(axis=0), rtol=1e-14)
+
+
+@pytest.mark.parametrize("p", [0.01, 0.5, 0.95])
+def test_dropout_fraction_for_odd_sizes_and_extreme_p(p):
+    y = Dropout(p, rng=4).forward(np.ones((301, 333), dtype=np.float32), training=True)
+    assert y.shape == (301, 333) and y.dtype == np.float32
+    assert abs(np.mean(y == 0.0) - p) < 0.005

@@ -659,3 +659,95 @@ def test_get_optimizer_returns_instance_unchanged_and_needs_params_for_names():
     assert get_optimizer(opt) is opt
     with pytest.raises(ValueError, match="parameters"):
         get_optimizer("sgd")
+
+
+# --------------------------------------------------------------------------- packed parameters, one flat update
+
+
+def _packed_and_separate(seed=0):
+    """The parameters of a packed MLP, and unpacked copies of them."""
+    packed = mlplab.MLP([5, 4, 3], batch_norm=True, rng=seed).parameters()
+    separate = [Parameter(p.value.copy()) for p in packed]
+    return packed, separate
+
+
+def _give_gradients(params, rng):
+    for p in params:
+        p.zero_grad()
+    grads = [rng.normal(size=p.shape) for p in params]
+    for p, g in zip(params, grads):
+        p.add_grad(g.astype(p.dtype))
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_flat_update_of_packed_parameters_equals_per_parameter_updates(name):
+    cls, kwargs = VARIANTS[name]
+    packed, separate = _packed_and_separate()
+    flat_opt, opt = cls(packed, weight_decay=0.01, **kwargs), cls(separate, weight_decay=0.01, **kwargs)
+    assert flat_opt._flat[0] is not None and opt._flat[0] is None
+    for step in range(3):
+        for params in (packed, separate):
+            _give_gradients(params, np.random.default_rng(step))
+        flat_opt.step()
+        opt.step()
+    for p, q in zip(packed, separate):
+        assert_allclose(p.value, q.value, rtol=1e-6, atol=1e-7)
+    for p, q in zip(packed, separate):
+        for key, value in opt.state[q].items():
+            if key != "scratch":
+                assert_allclose(flat_opt.state[p][key], value, rtol=1e-6, atol=1e-7)
+
+
+def test_flat_state_is_shared_as_views_and_round_trips_through_state_dict():
+    packed, _ = _packed_and_separate()
+    opt = Adam(packed, lr=0.1)
+    assert opt.state == {}
+    _give_gradients(packed, np.random.default_rng(0))
+    opt.step()
+    m = opt.state[packed[0]]["m"]
+    assert m.shape == packed[0].shape and opt.state[packed[0]]["step"] == 1
+    saved = opt.state_dict()
+    restored_params, _ = _packed_and_separate()
+    for p, q in zip(restored_params, packed):
+        q_value = q.value.copy()
+        p.value[...] = q_value
+    restored = Adam(restored_params, lr=0.1)
+    restored.load_state_dict(saved)
+    assert restored._flat[0] is not None
+    for step in (1, 2):
+        for params in (packed, restored_params):
+            _give_gradients(params, np.random.default_rng(step))
+        opt.step()
+        restored.step()
+    for p, q in zip(packed, restored_params):
+        assert_array_equal(p.value, q.value)
+    assert restored.state[restored_params[-1]]["step"] == 3
+
+
+def test_a_replaced_parameter_array_falls_back_to_per_parameter_updates():
+    packed, separate = _packed_and_separate()
+    opt, reference = SGD(packed, lr=0.1, momentum=0.9), SGD(separate, lr=0.1, momentum=0.9)
+    _give_gradients(packed, np.random.default_rng(0))
+    _give_gradients(separate, np.random.default_rng(0))
+    opt.step()
+    reference.step()
+    packed[1].value = packed[1].value.copy()  # no longer a view into the packed array
+    _give_gradients(packed, np.random.default_rng(1))
+    _give_gradients(separate, np.random.default_rng(1))
+    opt.step()
+    reference.step()
+    assert opt._flat[0] is None
+    for p, q in zip(packed, separate):
+        assert_allclose(p.value, q.value, rtol=1e-6)
+
+
+def test_a_member_without_gradient_counts_as_zero_in_a_flat_update():
+    packed, _ = _packed_and_separate()
+    before = [p.value.copy() for p in packed]
+    packed[0].add_grad(np.full(packed[0].shape, 3.0, dtype=packed[0].dtype))
+    opt = SGD(packed, lr=0.1)
+    opt.zero_grad()  # stale 3.0s stay in memory until something reads or writes them
+    packed[1].add_grad(np.ones(packed[1].shape, dtype=packed[1].dtype))
+    opt.step()
+    assert_array_equal(packed[0].value, before[0])
+    assert_allclose(packed[1].value, before[1] - 0.1)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from mlplab import Parameter
+from mlplab import MLP, Parameter
+from mlplab.parameter import contiguous_span, pack
 
 
 def test_grad_starts_as_zeros_of_same_shape_and_dtype():
@@ -50,3 +51,85 @@ def test_repr_names_shape_and_dtype():
     assert repr(Parameter(np.zeros((2, 5), dtype=np.float32), name="W")) == (
         "Parameter(W, shape=(2, 5), dtype=float32)"
     )
+
+
+# --------------------------------------------------------------------------- lazy zeroing
+
+
+def test_zero_grad_then_backward_overwrites_without_reading_old_values():
+    p = Parameter(np.zeros((2, 2)))
+    p.add_grad(np.full((2, 2), 5.0))
+    p.zero_grad()
+    p.add_grad_matmul(np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(p.grad, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_grad_read_after_zero_grad_is_zero_and_then_accumulates():
+    p = Parameter(np.zeros(3))
+    p.add_grad(np.array([1.0, 2.0, 3.0]))
+    p.zero_grad()
+    assert not p.grad.any()
+    p.add_grad(np.array([1.0, 1.0, 1.0]))
+    p.add_grad(np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(p.grad, [2.0, 2.0, 2.0])
+
+
+def test_wrap_shares_arrays_and_checks_shapes():
+    value, grad = np.ones(4), np.zeros(4)
+    p = Parameter.wrap(value, grad)
+    assert p.value is value and p.grad is grad
+    with pytest.raises(ValueError, match="differ"):
+        Parameter.wrap(np.ones(4), np.zeros(3))
+
+
+# --------------------------------------------------------------------------- packing
+
+
+def _named(*arrays):
+    names = ["0.W", "0.b", "2.W", "2.b"]
+    return [(name, Parameter(a)) for name, a in zip(names, arrays)]
+
+
+def test_pack_keeps_values_and_gradients_and_puts_weights_first():
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(2, 4)), rng.normal(size=4)]
+    named = _named(*arrays)
+    named[2][1].add_grad(np.full((2, 4), 7.0))
+    packed = pack(named)
+    assert packed is not None and packed.shape == (6 + 2 + 8 + 4,)
+    for (_, p), a in zip(named, arrays):
+        np.testing.assert_array_equal(p.value, a)
+        assert p.value.base is packed and p.value.shape == a.shape
+    np.testing.assert_array_equal(named[2][1].grad, 7.0)
+    np.testing.assert_array_equal(packed[:6], arrays[0].ravel())  # 0.W
+    np.testing.assert_array_equal(packed[6:14], arrays[2].ravel())  # 2.W, before any bias
+    named[0][1].value[...] = 1.0
+    np.testing.assert_array_equal(packed[:6], 1.0)
+
+
+def test_pack_refuses_mixed_dtypes_duplicates_and_single_parameters():
+    mixed = [("W", Parameter(np.ones(2, dtype=np.float32))), ("b", Parameter(np.ones(2)))]
+    assert pack(mixed) is None and mixed[0][1].value.base is None
+    p = Parameter(np.ones(2))
+    assert pack([("W", p), ("W", p)]) is None
+    assert pack([("W", Parameter(np.ones(2)))]) is None
+
+
+def test_contiguous_span_covers_packed_parameters_in_any_order():
+    named = _named(np.ones((3, 2)), np.ones(2), np.ones((2, 4)), np.ones(4))
+    pack(named)
+    params = [p for _, p in named]
+    span = contiguous_span(params[::-1])
+    assert span is not None and span.value.size == 20
+    weights = contiguous_span([params[2], params[0]])
+    assert weights is not None and weights.value.size == 14
+    assert contiguous_span([params[0], params[3]]) is None  # a gap: 2.W lies between
+    assert contiguous_span([params[0]]) is None
+    assert contiguous_span([Parameter(np.ones(2)), Parameter(np.ones(2))]) is None
+
+
+def test_a_model_packs_its_parameters():
+    model = MLP([4, 3, 2], rng=0)
+    values = [p.value for p in model.parameters()]
+    assert len({id(v.base) for v in values}) == 1 and values[0].base is not None
+    assert contiguous_span(model.parameters()) is not None

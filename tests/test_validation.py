@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlplab
-from mlplab._validation import check_batch
+from mlplab._validation import check_batch, check_finite
 
 
 @pytest.fixture
@@ -99,3 +99,19 @@ def test_dropout_probability_must_be_below_one():
 def test_rng_of_wrong_type():
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         mlplab.Dense(2, 2, rng="seed")
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4)])
+def test_check_finite_finds_a_single_bad_value_in_any_shape(shape):
+    for bad in (np.nan, np.inf):
+        x = np.ones(shape, dtype=np.float32)
+        x.reshape(-1)[-1] = bad
+        with pytest.raises(ValueError, match="1 NaN or infinite"):
+            check_finite("x", x)
+
+
+def test_check_finite_opposite_infinities_in_one_row_are_caught():
+    x = np.zeros((2, 3))
+    x[1, 0], x[1, 2] = np.inf, -np.inf
+    with pytest.raises(ValueError, match="2 NaN or infinite"):
+        check_finite("x", x)

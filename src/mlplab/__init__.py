@@ -13,7 +13,7 @@ Every forward pass, gradient and update rule is explicit NumPy code::
     opt.step()
 """
 
-from . import datasets, functional, initializers, metrics, persistence
+from . import datasets, functional, initializers, kernels, metrics, persistence
 from .clipping import clip_grad_norm, clip_grad_value
 from .gradcheck import gradcheck
 from .initializers import INITIALIZERS, get_initializer

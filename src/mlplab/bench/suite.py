@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from .. import __version__
+from .. import __version__, kernels
 from .configs import BenchConfig
 from .data import BenchData
 from .gemm import gemm_limit_epoch, warm_up_blas
@@ -77,7 +77,7 @@ class BenchReport:
 
 def _versions() -> dict[str, str]:
     versions = {"mlplab": __version__, "numpy": np.__version__, "python": platform.python_version()}
-    for module in ("torch", "sklearn"):
+    for module in ("torch", "sklearn", "numba"):
         try:
             versions[module] = __import__(module).__version__
         except ImportError:
@@ -141,6 +141,7 @@ def run_suite(
         "n_train": len(data.x_train),
         "n_test": len(data.x_test),
         "dtype": "float32",
+        "kernels": "numba" if kernels.enabled() else "numpy",
         "versions": _versions(),
     }
     return BenchReport(meta, results, peak)
@@ -170,7 +171,7 @@ def format_table(report: BenchReport) -> str:
     lines.append("")
     lines.append(
         f"{meta['machine']}; {meta['threads']} threads; {meta['data']} ({meta['n_train']:,} train, "
-        f"{meta['n_test']:,} test), float32; {meta['date']}"
+        f"{meta['n_test']:,} test), float32; mlplab kernels: {meta['kernels']}; {meta['date']}"
     )
     lines.append(versions)
     lines.append(

@@ -279,7 +279,10 @@ def digits(test_fraction: float = 0.2, seed: np.random.Generator | int | None = 
     ``test_fraction`` (:func:`mlplab.datasets.train_val_split`'s rule), so
     train and test have the same class balance; ``seed`` fixes the split.
     """
-    from sklearn.datasets import load_digits  # optional heavy import, only here
+    try:
+        from sklearn.datasets import load_digits  # the data ship with scikit-learn
+    except ImportError as error:
+        raise ImportError('the digits data set comes with scikit-learn: pip install "mlplab[sklearn]"') from error
 
     f = check_fraction("test_fraction", test_fraction, low_open=True)
     bunch = load_digits()

@@ -94,8 +94,9 @@ class Optimizer:
         """Apply one update to every parameter from its current gradient."""
         for i, group in enumerate(self.param_groups):
             flat = self._flat[i]
-            if flat is not None and not flat.intact():
-                flat = self._flat[i] = None  # a value was replaced: go on parameter by parameter
+            if flat is not None and not flat.intact():  # a value was replaced: go on parameter by parameter
+                flat.share_state(self._state)
+                flat = self._flat[i] = None
             if flat is not None:
                 flat.settle_grads()
                 self._step_one(flat.param, flat.state, group)
