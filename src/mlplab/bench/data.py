@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_positive_int
 from ..datasets.images import fashion_mnist, find_dataset_dir
 
 
@@ -23,8 +24,8 @@ class BenchData:
 def synthetic_images(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     r"""``n`` noisy copies of ten random prototype images, one per class.
 
-    :math:`x = \operatorname{clip}(0.6\,p_y + 0.4\,u,\ 0, 1)` with :math:`p_y` the prototype
-    of class :math:`y` and :math:`u` uniform noise: learnable, but not in one step.
+    :math:`x = 0.6\,p_y + 0.4\,u` with :math:`p_y` the prototype of class :math:`y`
+    and :math:`u` uniform noise on [0, 1): pixels in [0, 1), learnable but not in one step.
     """
     prototypes = rng.random((10, 784), dtype=np.float32)
     y = rng.integers(0, 10, size=n)
@@ -35,8 +36,11 @@ def synthetic_images(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 def load_bench_data(n_train: int | None = None, n_test: int | None = None, seed: int = 0) -> BenchData:
     """Fashion-MNIST (first ``n_train`` / ``n_test`` samples) or, when absent, synthetic data.
 
-    The synthetic set has Fashion-MNIST's sizes (60,000 + 10,000) unless smaller ones are asked for.
+    The synthetic set has Fashion-MNIST's sizes (60,000 + 10,000) unless others are asked for.
     """
+    for name, size in (("n_train", n_train), ("n_test", n_test)):
+        if size is not None:
+            check_positive_int(name, size)
     if find_dataset_dir("fashion-mnist") is not None:
         data = fashion_mnist()
         return BenchData(
@@ -46,7 +50,7 @@ def load_bench_data(n_train: int | None = None, n_test: int | None = None, seed:
             data.x_test[:n_test],
             data.y_test[:n_test],
         )
-    rng = np.random.default_rng(seed)
-    x, y = synthetic_images((n_train or 60_000) + (n_test or 10_000), rng)
-    split = n_train or 60_000
-    return BenchData("synthetic", x[:split], y[:split], x[split:], y[split:])
+    n_train = 60_000 if n_train is None else check_positive_int("n_train", n_train)
+    n_test = 10_000 if n_test is None else check_positive_int("n_test", n_test)
+    x, y = synthetic_images(n_train + n_test, np.random.default_rng(seed))
+    return BenchData("synthetic", x[:n_train], y[:n_train], x[n_train:], y[n_train:])

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._validation import check_positive_int
+
 
 def warm_up_blas(dtype: np.dtype | type = np.float32) -> None:
     """One 512x512 product, so OpenBLAS settles its threads before small products are timed."""
@@ -85,6 +87,7 @@ def gemm_limit_epoch(
 
     ``batch_size=None`` (or at least ``n_samples``) is one batch of every sample.
     """
+    n_samples = check_positive_int("n_samples", n_samples)
     batch = n_samples if batch_size is None else min(batch_size, n_samples)
     full, rest = divmod(n_samples, batch)
     total = full * batch_products_time(sizes, batch, dtype, rounds)

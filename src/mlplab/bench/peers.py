@@ -43,6 +43,8 @@ def run_torch(config: BenchConfig, data: BenchData, threads: int, seed: int = 0)
         from torch.nn import functional as F
     except ImportError:
         return RunResult("pytorch", config.name, note="PyTorch is not installed")
+    except OSError as error:  # an installed but broken build (missing shared libraries)
+        return RunResult("pytorch", config.name, note=f"PyTorch failed to load: {error}")
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     model = _torch_model(config, nn)

@@ -38,7 +38,7 @@ class ConfigResult:
     def ratio_to_torch(self, run: RunResult) -> float | None:
         """``run``'s median epoch time over PyTorch's (below 1: faster than PyTorch)."""
         torch = self.run("pytorch")
-        if not run.ran or torch is None or not torch.ran:
+        if not run.ran or torch is None or not torch.ran or not torch.median_epoch:
             return None
         return run.median_epoch / torch.median_epoch
 
@@ -134,7 +134,7 @@ def run_suite(
             log("peak memory: one epoch of the last configuration under tracemalloc")
             peak = peak_training_memory(configs[-1], data, seed)
     meta = {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
         "threads": threads,
         "data": data.name,
@@ -178,7 +178,7 @@ def format_table(report: BenchReport) -> str:
         "s/epoch: median of the timed epochs; GEMM limit: the epoch's matrix products alone over the epoch "
         "time; infer/s: test samples per second at batch 1000."
     )
-    if report.peak_memory_bytes is not None:
+    if report.peak_memory_bytes is not None and report.results:
         lines.append(f"Peak memory training {report.results[-1].config.name} beyond the data: "
                      f"{report.peak_memory_bytes / 2**20:.1f} MB.")
     return "\n".join(lines)
