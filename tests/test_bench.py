@@ -149,8 +149,8 @@ def test_load_bench_data_falls_back_to_synthetic_images(monkeypatch):
 def fake_products(monkeypatch):
     calls = []
 
-    def fake(sizes, batch, dtype=np.float32, rounds=5):
-        calls.append((list(sizes), batch, rounds))
+    def fake(sizes, batch, dtype=np.float32, rounds=5, backward=True):
+        calls.append((list(sizes), batch, rounds) + (() if backward else ("forward only",)))
         return 1.0 + batch / 1000
 
     monkeypatch.setattr(gemm_module, "batch_products_time", fake)
@@ -211,7 +211,7 @@ def fabricated_result(torch_run=True, torch_ran=True):
         runs.append(RunResult("pytorch", SGD_128.name, 60_000, times, 0.84, 20_000.0,
                               "" if torch_ran else "PyTorch is not installed"))
     runs.append(RunResult("scikit-learn", SGD_128.name, note="scikit-learn is not installed"))
-    return ConfigResult(SGD_128, 0.06, runs)
+    return ConfigResult(SGD_128, 0.06, runs, inference_limit=0.5, n_test=10_000)
 
 
 def test_config_result_ratio_to_torch_and_gemm_fraction():
@@ -254,13 +254,13 @@ def fabricated_report(peak=12.5 * 2**20):
 def test_format_table_rows_and_cells():
     lines = format_table(fabricated_report()).splitlines()
     assert lines[0] == ("| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit "
-                        "| infer/s |")
-    assert lines[1] == "|---|---|---:|---:|---:|---:|---:|---:|"
+                        "| infer/s | infer GEMM limit |")
+    assert lines[1] == "|---|---|---:|---:|---:|---:|---:|---:|---:|"
     assert lines[2:7] == [
-        "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | 0.50 | 30% | 12,346 |",
-        "|  | pytorch | 0.400 | 150,000 | 0.8400 | 1.00 | 15% | 20,000 |",
-        "|  | scikit-learn | scikit-learn is not installed | | | | | |",
-        "| 100-sgd-full | mlplab | 0.040 | 1,500,000 | — | — | 25% | — |",
+        "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | 0.50 | 30% | 12,346 | 62% |",
+        "|  | pytorch | 0.400 | 150,000 | 0.8400 | 1.00 | 15% | 20,000 | 100% |",
+        "|  | scikit-learn | scikit-learn is not installed | | | | | | |",
+        "| 100-sgd-full | mlplab | 0.040 | 1,500,000 | — | — | 25% | — | — |",
         "",
     ]
 
@@ -279,8 +279,8 @@ def test_format_table_footer_names_machine_threads_kernels_and_memory():
 def test_format_table_notes_a_library_that_did_not_run():
     text = format_table(BenchReport(META, [fabricated_result(torch_ran=False)]))
     rows = table_rows(text)
-    assert rows[1] == "|  | pytorch | PyTorch is not installed | | | | | |"
-    assert rows[0] == "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | — | 30% | 12,346 |"
+    assert rows[1] == "|  | pytorch | PyTorch is not installed | | | | | | |"
+    assert rows[0] == "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | — | 30% | 12,346 | 62% |"
 
 
 def test_report_to_dict_adds_ratios_fractions_and_megabytes():
@@ -292,6 +292,9 @@ def test_report_to_dict_adds_ratios_fractions_and_megabytes():
     assert [run["library"] for run in first["runs"]] == ["mlplab", "pytorch", "scikit-learn"]
     assert first["runs"][0]["ratio_to_pytorch"] == pytest.approx(0.5)
     assert first["runs"][0]["gemm_fraction"] == pytest.approx(0.3)
+    assert first["inference_gemm_limit_s"] == 0.5
+    assert first["runs"][0]["inference_gemm_fraction"] == pytest.approx(0.61728)
+    assert first["runs"][1]["inference_gemm_fraction"] == pytest.approx(1.0)
     assert first["runs"][2]["ratio_to_pytorch"] is None and first["runs"][2]["gemm_fraction"] is None
     assert json.loads(json.dumps(d)) == d
     assert fabricated_report(peak=None).to_dict()["peak_memory_mb"] is None
@@ -492,3 +495,10 @@ def test_load_bench_data_rejects_empty_sizes(sizes):
 def test_gemm_limit_rejects_an_empty_epoch():
     with pytest.raises(ValueError, match="n_samples"):
         gemm_limit_epoch([4, 3, 2], 0, 128)
+
+
+def test_inference_limit_times_forward_products_only(fake_products):
+    total = gemm_limit_epoch([784, 10], 2_500, 1_000, backward=False)
+    assert total == pytest.approx(2 * 2.0 + 1.5)
+    assert fake_products == [([784, 10], 1_000, 5, "forward only"), ([784, 10], 500, 5, "forward only")]
+    assert batch_products_time([8, 4, 2], 3, rounds=1, backward=False) > 0

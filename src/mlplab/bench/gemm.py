@@ -30,8 +30,10 @@ def warm_up_blas(dtype: np.dtype | type = np.float32) -> None:
     a @ a
 
 
-def batch_products_time(sizes: Sequence[int], batch: int, dtype: np.dtype | type = np.float32, rounds: int = 5) -> float:
-    """Median seconds of one batch's forward and backward matrix products.
+def batch_products_time(
+    sizes: Sequence[int], batch: int, dtype: np.dtype | type = np.float32, rounds: int = 5, *, backward: bool = True
+) -> float:
+    """Median seconds of one batch's forward (and, with ``backward``, backward) matrix products.
 
     Parameters
     ----------
@@ -41,6 +43,8 @@ def batch_products_time(sizes: Sequence[int], batch: int, dtype: np.dtype | type
         Rows of the batch.
     rounds : int
         Timed rounds; each repeats the products until it lasts at least 20 ms.
+    backward : bool
+        Include the weight- and input-gradient products (training); without, inference.
     """
     rng = np.random.default_rng(0)
     dtype = np.dtype(dtype)
@@ -60,6 +64,8 @@ def batch_products_time(sizes: Sequence[int], batch: int, dtype: np.dtype | type
     def one_batch() -> None:
         for x, w, _, y, _, _ in layers:
             np.matmul(x, w, out=y)
+        if not backward:
+            return
         for i in range(len(layers) - 1, -1, -1):
             x, w, g, _, dw, dx = layers[i]
             np.matmul(x.T, g, out=dw)
@@ -81,16 +87,24 @@ def batch_products_time(sizes: Sequence[int], batch: int, dtype: np.dtype | type
 
 
 def gemm_limit_epoch(
-    sizes: Sequence[int], n_samples: int, batch_size: int | None, dtype: np.dtype | type = np.float32, rounds: int = 5
+    sizes: Sequence[int],
+    n_samples: int,
+    batch_size: int | None,
+    dtype: np.dtype | type = np.float32,
+    rounds: int = 5,
+    *,
+    backward: bool = True,
 ) -> float:
     """Seconds of one epoch's matrix products: full batches plus the shorter last one.
 
     ``batch_size=None`` (or at least ``n_samples``) is one batch of every sample.
+    With ``backward=False`` only the forward products count: the limit of inference.
     """
     n_samples = check_positive_int("n_samples", n_samples)
     batch = n_samples if batch_size is None else min(batch_size, n_samples)
     full, rest = divmod(n_samples, batch)
-    total = full * batch_products_time(sizes, batch, dtype, rounds)
+    options = {} if backward else {"backward": False}
+    total = full * batch_products_time(sizes, batch, dtype, rounds, **options)
     if rest:
-        total += batch_products_time(sizes, rest, dtype, rounds)
+        total += batch_products_time(sizes, rest, dtype, rounds, **options)
     return total

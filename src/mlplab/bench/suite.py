@@ -13,7 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .. import __version__, kernels
-from .configs import BenchConfig
+from .configs import INFERENCE_BATCH, BenchConfig
 from .data import BenchData
 from .gemm import gemm_limit_epoch, warm_up_blas
 from .peers import run_sklearn, run_torch
@@ -25,11 +25,18 @@ PEERS = ("pytorch", "scikit-learn")
 
 @dataclass
 class ConfigResult:
-    """All libraries' runs of one configuration and its GEMM limit (seconds per epoch)."""
+    """All libraries' runs of one configuration and its GEMM limits.
+
+    ``gemm_limit`` is the seconds of one training epoch's matrix products;
+    ``inference_limit`` the seconds of the forward products over the test set
+    at the inference batch size.
+    """
 
     config: BenchConfig
     gemm_limit: float
     runs: list[RunResult] = field(default_factory=list)
+    inference_limit: float = 0.0
+    n_test: int = 0
 
     def run(self, library: str) -> RunResult | None:
         """The run of ``library``, if it was asked for."""
@@ -45,6 +52,12 @@ class ConfigResult:
     def gemm_fraction(self, run: RunResult) -> float | None:
         """The GEMM limit over ``run``'s median epoch time: 1.0 would be matrix products only."""
         return self.gemm_limit / run.median_epoch if run.ran else None
+
+    def inference_fraction(self, run: RunResult) -> float | None:
+        """``run``'s inference speed over the speed of the forward products alone (1.0: nothing else)."""
+        if not run.inference_per_s or not self.inference_limit or not self.n_test:
+            return None
+        return run.inference_per_s * self.inference_limit / self.n_test
 
 
 @dataclass
@@ -65,8 +78,14 @@ class BenchReport:
                     "config": r.config.name,
                     "description": r.config.describe(),
                     "gemm_limit_s": r.gemm_limit,
+                    "inference_gemm_limit_s": r.inference_limit,
                     "runs": [
-                        {**run.to_dict(), "ratio_to_pytorch": r.ratio_to_torch(run), "gemm_fraction": r.gemm_fraction(run)}
+                        {
+                            **run.to_dict(),
+                            "ratio_to_pytorch": r.ratio_to_torch(run),
+                            "gemm_fraction": r.gemm_fraction(run),
+                            "inference_gemm_fraction": r.inference_fraction(run),
+                        }
                         for run in r.runs
                     ],
                 }
@@ -120,7 +139,12 @@ def run_suite(
         warm_up_blas()
         for config in configs:
             log(f"{config.name}: {config.describe()}")
-            result = ConfigResult(config, gemm_limit_epoch(config.sizes, len(data.x_train), config.batch_size))
+            result = ConfigResult(
+                config,
+                gemm_limit_epoch(config.sizes, len(data.x_train), config.batch_size),
+                inference_limit=gemm_limit_epoch(config.sizes, len(data.x_test), INFERENCE_BATCH, backward=False),
+                n_test=len(data.x_test),
+            )
             result.runs.append(run_mlplab(config, data, seed))
             if "pytorch" in peers:
                 log(f"{config.name}: pytorch")
@@ -153,18 +177,22 @@ def _cell(value: float | None, fmt: str) -> str:
 
 def format_table(report: BenchReport) -> str:
     """A Markdown table: one row per library and configuration, then the machine and memory lines."""
-    header = "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit | infer/s |"
-    lines = [header, "|" + "---|" * 2 + "---:|" * 6]
+    header = (
+        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit | infer/s "
+        "| infer GEMM limit |"
+    )
+    lines = [header, "|" + "---|" * 2 + "---:|" * 7]
     for result in report.results:
         for run in result.runs:
             name = f"{result.config.name}" if run is result.runs[0] else ""
             if not run.ran:
-                lines.append(f"| {name} | {run.library} | {run.note} | | | | | |")
+                lines.append(f"| {name} | {run.library} | {run.note} | | | | | | |")
                 continue
             lines.append(
                 f"| {name} | {run.library} | {run.median_epoch:.3f} | {run.samples_per_s:,.0f} | "
                 f"{_cell(run.test_accuracy, '.4f')} | {_cell(result.ratio_to_torch(run), '.2f')} | "
-                f"{_cell(result.gemm_fraction(run), '.0%')} | {_cell(run.inference_per_s, ',.0f')} |"
+                f"{_cell(result.gemm_fraction(run), '.0%')} | {_cell(run.inference_per_s, ',.0f')} | "
+                f"{_cell(result.inference_fraction(run), '.0%')} |"
             )
     meta = report.meta
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
@@ -176,7 +204,8 @@ def format_table(report: BenchReport) -> str:
     lines.append(versions)
     lines.append(
         "s/epoch: median of the timed epochs; GEMM limit: the epoch's matrix products alone over the epoch "
-        "time; infer/s: test samples per second at batch 1000."
+        "time; infer/s: test samples per second at batch 1000; infer GEMM limit: the forward products alone "
+        "over the inference time."
     )
     if report.peak_memory_bytes is not None and report.results:
         lines.append(f"Peak memory training {report.results[-1].config.name} beyond the data: "
