@@ -129,3 +129,36 @@ def test_set_enabled_returns_previous_and_refuses_without_numba(monkeypatch):
     finally:
         monkeypatch.undo()
         kernels.set_enabled(previous)
+
+
+@needs_numba
+def test_numpy_scalar_hyper_parameters_stay_bit_identical():
+    make = lambda ps: Adam(ps, lr=np.float64(0.01), betas=np.array([0.9, 0.999]))  # noqa: E731
+    compiled, _ = _run_optimizer(make, np.float32, True)
+    plain, _ = _run_optimizer(make, np.float32, False)
+    for a, b in zip(compiled, plain):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_other_float_dtypes_fall_back_to_numpy(dtype):
+    for name in ("adam", "momentum"):  # (Adam's eps of 1e-8 underflows in float16: only the dtype is checked)
+        values, _ = _run_optimizer(OPTIMIZERS[name], dtype, kernels.enabled())
+        assert values[0].dtype == dtype
+    assert np.all(np.isfinite(values[0]))
+    z = np.array([[1.0, 2.0, 0.5]], dtype=dtype)
+    loss = SoftmaxCrossEntropy()
+    assert np.isfinite(loss.forward(z, np.array([1])))
+    assert loss.backward().dtype == dtype
+
+
+def test_softmax_gradient_of_fortran_ordered_logits_and_unsigned_labels(numpy_only):
+    rng = np.random.default_rng(3)
+    z = np.asfortranarray(rng.normal(size=(6, 4)))
+    y = np.array([0, 1, 2, 3, 2, 1], dtype=np.uint64)
+    loss = SoftmaxCrossEntropy()
+    value = loss.forward(z, y)
+    expected_value, expected_grad = _softmax_ce_reference(z, y.astype(np.int64))
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_allclose(loss.backward(), expected_grad, atol=1e-12)

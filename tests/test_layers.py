@@ -618,3 +618,18 @@ def test_dropout_fraction_for_odd_sizes_and_extreme_p(p):
     y = Dropout(p, rng=4).forward(np.ones((301, 333), dtype=np.float32), training=True)
     assert y.shape == (301, 333) and y.dtype == np.float32
     assert abs(np.mean(y == 0.0) - p) < 0.005
+
+
+def test_dropout_with_a_32_bit_generator_keeps_every_column():
+    rng = np.random.Generator(np.random.MT19937(0))
+    y = Dropout(0.5, rng=rng).forward(np.ones((4000, 6), dtype=np.float32), training=True)
+    assert np.all(np.abs((y != 0).mean(axis=0) - 0.5) < 0.05)
+
+
+def test_batchnorm_inference_stays_precise_in_float32_with_a_large_running_mean():
+    layer = BatchNorm(1)
+    layer.running_mean[...] = 1e4
+    layer.running_var[...] = 1e-4
+    x = np.array([[1e4 + 0.01]], dtype=np.float32)
+    expected = (np.float64(x[0, 0]) - 1e4) / np.sqrt(1e-4 + 1e-5)
+    assert layer.forward(x)[0, 0] == pytest.approx(expected, rel=1e-4)

@@ -751,3 +751,16 @@ def test_a_member_without_gradient_counts_as_zero_in_a_flat_update():
     opt.step()
     assert_array_equal(packed[0].value, before[0])
     assert_allclose(packed[1].value, before[1] - 0.1)
+
+
+def test_an_assigned_gradient_array_is_used_by_a_packed_optimizer():
+    packed, separate = _packed_and_separate()
+    opt, reference = SGD(packed, lr=0.1), SGD(separate, lr=0.1)
+    for p, q in zip(packed, separate):
+        g = np.full(p.shape, 2.0, dtype=p.dtype)
+        p.grad = g.copy()
+        q.grad = g.copy()
+    opt.step()
+    reference.step()
+    for p, q in zip(packed, separate):
+        assert_allclose(p.value, q.value)

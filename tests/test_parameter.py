@@ -119,10 +119,10 @@ def test_contiguous_span_covers_packed_parameters_in_any_order():
     named = _named(np.ones((3, 2)), np.ones(2), np.ones((2, 4)), np.ones(4))
     pack(named)
     params = [p for _, p in named]
-    span = contiguous_span(params[::-1])
-    assert span is not None and span.value.size == 20
-    weights = contiguous_span([params[2], params[0]])
-    assert weights is not None and weights.value.size == 14
+    span, offsets = contiguous_span(params[::-1])
+    assert span.value.size == 20 and offsets == [16, 6, 14, 0]  # 0.W, 2.W, 0.b, 2.b in memory
+    weights, offsets = contiguous_span([params[2], params[0]])
+    assert weights.value.size == 14 and offsets == [6, 0]
     assert contiguous_span([params[0], params[3]]) is None  # a gap: 2.W lies between
     assert contiguous_span([params[0]]) is None
     assert contiguous_span([Parameter(np.ones(2)), Parameter(np.ones(2))]) is None

@@ -241,3 +241,15 @@ def test_bad_data_is_refused():
         trainer.fit(np.zeros((4, 2)), np.zeros(4, dtype=int), epochs=0)
     with pytest.raises(ValueError, match="Invalid batch_size"):
         Trainer(mlplab.MLP([2, 4, 3], rng=0), batch_size=0)
+
+
+def test_predict_rejects_a_non_positive_batch_size():
+    trainer = Trainer(mlplab.MLP([3, 2], rng=0), verbose=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        trainer.predict(np.ones((4, 3)), batch_size=-1)
+
+
+def test_without_penalties_no_parameter_is_decayed_even_by_adamw():
+    trainer = Trainer(mlplab.MLP([3, 4, 2], rng=0), optimizer="adamw", verbose=0)
+    assert [g["weight_decay"] for g in trainer.optimizer.param_groups] == [0.0]
+    assert len(trainer.optimizer.param_groups[0]["params"]) == 4

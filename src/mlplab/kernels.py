@@ -6,7 +6,9 @@ each in a single pass, which keeps the working set in cache: Adam runs
 about 4.5x faster on a 200,000-parameter network, momentum SGD about 2-3x.
 Each kernel performs the very same floating-point operations in the same
 order as the NumPy code it replaces (no fused multiply-add, no fast-math),
-so both paths give bit-identical results.
+so both paths give bit-identical results (the optimizers store their
+hyper-parameters as Python floats, which NumPy applies in the array's dtype).
+Only C-contiguous float32 and float64 arrays go to the kernels.
 
 Softmax cross-entropy on a small batch is a dozen tiny NumPy calls, each
 costing more in overhead than in arithmetic; the kernel does it in one pass
@@ -76,8 +78,12 @@ def _momentum(w: Any, g: Any, v: Any, mu: Any, lr: Any, nesterov: bool) -> None:
         w[i] -= (vi * mu + gi) * lr if nesterov else vi * lr
 
 
-def _contiguous(*arrays: np.ndarray) -> bool:
-    return all(a.flags.c_contiguous for a in arrays)
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fits(*arrays: np.ndarray) -> bool:
+    """Whether the kernels can take these arrays: C-contiguous float32 or float64."""
+    return all(a.flags.c_contiguous and a.dtype in _KERNEL_DTYPES for a in arrays)
 
 
 def momentum_update(
@@ -93,7 +99,7 @@ def momentum_update(
 
     On the ``first`` step ``v`` must already hold ``g``. ``scratch`` is work space for the NumPy path.
     """
-    if _enabled and not first and dampening == 0 and _contiguous(w, g, v):
+    if _enabled and not first and dampening == 0 and _fits(w, g, v):
         dtype = w.dtype.type
         _compile("momentum", _momentum)(w.reshape(-1), g.reshape(-1), v.reshape(-1), dtype(mu), dtype(lr), nesterov)
         return
@@ -129,7 +135,7 @@ def adam_update(
     in the denominator (NumPy path only).
     """
     dtype = w.dtype.type
-    if _enabled and v_max is None and _contiguous(w, g, m, v):
+    if _enabled and v_max is None and _fits(w, g, m, v):
         _compile("adam", _adam)(
             w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
             dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(inv_bias2), dtype(eps), dtype(step_size),
@@ -185,9 +191,9 @@ def softmax_cross_entropy(z: np.ndarray, labels: np.ndarray, scale: float) -> tu
 
     with :math:`s` the reduction scale (:math:`1/m` for the mean). Returns
     ``None`` (the caller runs its NumPy code) when the kernels are off or the
-    logits are not a C-contiguous float array.
+    logits are not a C-contiguous float32 or float64 array.
     """
-    if not (_enabled and z.flags.c_contiguous and z.dtype.kind == "f"):
+    if not (_enabled and _fits(z)):
         return None
     grad = np.empty_like(z)
     loss = _compile("softmax_cross_entropy", _softmax_cross_entropy)(z, labels, z.dtype.type(scale), grad)

@@ -274,9 +274,9 @@ class SoftmaxCrossEntropy(Loss):
         if fused is not None:
             loss, self._grad = fused
             return loss
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = np.subtract(z, z.max(axis=1, keepdims=True), order="C")  # C order: flat indices below
         if labels is not None:
-            at_label = np.arange(0, m * k, k) + labels  # flat index of each row's label
+            at_label = np.arange(0, m * k, k) + labels.astype(np.intp, copy=False)  # flat index of each label
             picked = float(shifted.take(at_label).sum())
         else:
             picked = float(np.vdot(rows, shifted))

@@ -151,14 +151,14 @@ def pack(named: Iterable[tuple[str, Parameter]]) -> np.ndarray | None:
     return values
 
 
-def contiguous_span(params: Sequence[Parameter]) -> Parameter | None:
+def contiguous_span(params: Sequence[Parameter]) -> tuple[Parameter, list[int]] | None:
     """One parameter over the flat span the ``params`` fill together, if they fill one exactly.
 
     True when every value is a view into one packed array (see :func:`pack`),
     every gradient a view at the same offset into one packed gradient array,
     and together they cover a contiguous range with no gaps or overlaps, in
     any order. An element-wise update of the span is then the update of each
-    parameter. Returns ``None`` otherwise.
+    parameter. Returns the span and each parameter's offset in it, or ``None``.
     """
     if len(params) < 2:
         return None
@@ -179,7 +179,8 @@ def contiguous_span(params: Sequence[Parameter]) -> Parameter | None:
     if any(prev_end != next_start for (_, prev_end), (next_start, _) in zip(ranges, ranges[1:])):
         return None
     lo, hi = ranges[0][0], ranges[-1][1]
-    return Parameter.wrap(base[lo:hi], grad_base[lo:hi], name="flat")
+    offsets = [(_address(p.value) - start) // itemsize - lo for p in params]
+    return Parameter.wrap(base[lo:hi], grad_base[lo:hi], name="flat"), offsets
 
 
 def _address(a: np.ndarray) -> int:

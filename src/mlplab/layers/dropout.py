@@ -18,9 +18,10 @@ class Dropout(Layer):
         y = x \odot m, \quad m_{ij} = \frac{[u_{ij} \ge p]}{1 - p},\ u_{ij} \sim U(0, 1),
         \qquad \frac{\partial L}{\partial x} = g \odot m .
 
-    Each :math:`u_{ij}` is a raw 32-bit draw of the generator, compared with
+    Each :math:`u_{ij}` is a uniform 32-bit integer compared with
     :math:`\operatorname{round}(p\, 2^{32})`: finer than float32 uniforms
-    (:math:`2^{-24}`) and about twice as fast to draw.
+    (:math:`2^{-24}`), and about twice as fast to draw from NumPy's 64-bit
+    generators (PCG64, SFC64, Philox), whose raw output is split in halves.
 
     The scaling keeps :math:`E[y] = x`, so nothing changes at inference (S3's
     "halve the weights" is the non-inverted form of the same idea).
@@ -43,7 +44,7 @@ class Dropout(Layer):
             self._mask = None
             return x
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-        draws = self.rng.bit_generator.random_raw((x.size + 1) // 2).view(np.uint32)[: x.size].reshape(x.shape)
+        draws = _uint32_draws(self.rng, x.shape)
         threshold = np.uint32(min(round(self.p * 2**32), 2**32 - 1))
         keep = np.greater_equal(draws, threshold, out=self._buffer("keep", x.shape, np.dtype(bool)))
         mask = np.multiply(keep, dtype.type(1.0 / (1.0 - self.p)), out=self._buffer("mask", x.shape, dtype))
@@ -61,3 +62,14 @@ class Dropout(Layer):
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
+
+
+_RAW_64_BIT = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
+
+
+def _uint32_draws(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform 32-bit integers: halves of raw 64-bit outputs where the generator makes those."""
+    size = int(np.prod(shape))
+    if isinstance(rng.bit_generator, _RAW_64_BIT):
+        return rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(shape)
+    return rng.integers(0, 2**32, size=shape, dtype=np.uint32)

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction, check_positive
+from ..kernels import adam_update
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
-from ..kernels import adam_update
 
 
 @OPTIMIZERS.register("adam")

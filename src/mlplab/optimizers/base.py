@@ -63,7 +63,7 @@ class Optimizer:
                 if not isinstance(p, Parameter):
                     raise TypeError(f"optimizer can only update Parameter objects, got {type(p).__name__}")
             self._validate(group)
-            self.param_groups.append(group)
+            self.param_groups.append({k: (v if k == "params" else _plain(v)) for k, v in group.items()})
         self._state: dict[Parameter, dict[str, Any]] = {}
         self._flat: list[_FlatGroup | None] = [_FlatGroup.over(g["params"]) for g in self.param_groups]
 
@@ -80,7 +80,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        value = check_positive("learning rate", value, allow_zero=True)
+        value = check_positive("learning rate", value, allow_zero=True)  # a Python float
         for group in self.param_groups:
             group["lr"] = value
 
@@ -98,7 +98,6 @@ class Optimizer:
                 flat.share_state(self._state)
                 flat = self._flat[i] = None
             if flat is not None:
-                flat.settle_grads()
                 self._step_one(flat.param, flat.state, group)
                 continue
             for p in group["params"]:
@@ -112,7 +111,9 @@ class Optimizer:
         """Per-parameter state (``step`` and the algorithm's arrays), created on a parameter's first step.
 
         For a group updated as one flat vector the arrays are views into the
-        group's flat state: writing into them changes the optimizer's state.
+        group's flat state: write into them (``state[p]["m"][...] = x``) rather
+        than replacing them, and read ``step`` from a fresh ``opt.state[p]``
+        (it is brought up to date each time this property is read).
         """
         for flat in self._flat:
             if flat is not None:
@@ -188,6 +189,17 @@ class Optimizer:
         return f"{type(self).__name__}({hyper})"
 
 
+def _plain(value: Any) -> Any:
+    """NumPy scalars (and sequences of them, such as ``betas``) as Python numbers.
+
+    A NumPy float64 learning rate would make a float32 update compute in
+    float64; a Python float is applied in the array's own dtype.
+    """
+    if isinstance(value, np.ndarray | list | tuple):
+        return tuple(_plain(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value))
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class _FlatGroup:
     """A group's parameters seen as one flat span, with the span's optimizer state.
 
@@ -195,39 +207,31 @@ class _FlatGroup:
     ``state[p]`` of each member holds the same ``step`` and views into the flat arrays.
     """
 
-    def __init__(self, members: list[Parameter], param: Parameter) -> None:
+    def __init__(self, members: list[Parameter], param: Parameter, offsets: list[int]) -> None:
         self.members = members
         self.param = param
         self.state: dict[str, Any] = {"step": 0}
-        self._offsets = [self._offset(p) for p in members]
-        self._values = [p.value for p in members]
+        self._offsets = offsets
+        self._arrays = [(p.value, p.grad) for p in members]
         self._shared: set[str] = set()
 
     @classmethod
     def over(cls, params: list[Parameter]) -> _FlatGroup | None:
         """The flat view of ``params``, or ``None`` if they do not fill one contiguous span."""
-        span = contiguous_span(params)
-        return None if span is None else cls(list(params), span)
-
-    def _offset(self, p: Parameter) -> int:
-        start = self.param.value.__array_interface__["data"][0]
-        return (p.value.__array_interface__["data"][0] - start) // p.value.itemsize
+        found = contiguous_span(params)
+        return None if found is None else cls(list(params), *found)
 
     def intact(self) -> bool:
-        """Whether every member's value is still the view it was (nobody replaced an array)."""
-        for p, value in zip(self.members, self._values):
-            if p.value is not value:
+        """Whether every member's value and gradient are still the views they were (nobody replaced one).
+
+        Reading each ``p.grad`` also writes the zeros of a member that no
+        backward pass reached since :meth:`~mlplab.Parameter.zero_grad`, so the
+        span's gradient is complete after this check.
+        """
+        for p, (value, grad) in zip(self.members, self._arrays):
+            if p.value is not value or p.grad is not grad:
                 return False
         return True
-
-    def settle_grads(self) -> None:
-        """Make sure each member's gradient is written before the span's is read.
-
-        Reading ``p.grad`` writes the zeros of a member that no backward pass
-        reached since :meth:`~mlplab.Parameter.zero_grad`.
-        """
-        for p in self.members:
-            p.grad  # noqa: B018 (the read has the effect)
 
     def share_state(self, states: dict[Parameter, dict[str, Any]]) -> None:
         """Give each member the span's step and views of its state arrays (once it has stepped)."""

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction
+from ..kernels import momentum_update
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
-from ..kernels import momentum_update
 
 
 @OPTIMIZERS.register("sgd", "gd")

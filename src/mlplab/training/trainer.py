@@ -114,7 +114,7 @@ class Trainer:
         """
         named = list(self.model.named_parameters())
         if l1 == 0 and l2 == 0:
-            return [{"params": [p for _, p in named]}]
+            return [{"params": [p for _, p in named], "weight_decay": 0.0, "l1": 0.0}]
         weights = [p for name, p in named if is_weight(name)]
         others = [p for name, p in named if not is_weight(name)]
         groups = [{"params": weights, "weight_decay": l2, "l1": l1}]
@@ -238,6 +238,7 @@ class Trainer:
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
+        batch_size = check_positive_int("batch_size", batch_size)
         x = check_batch("x", x, getattr(self.model, "in_features", None), dtype=self.model.parameters()[0].dtype)
         forward = getattr(self.model, "forward_unchecked", self.model.forward)
         first = forward(x[:batch_size])
