@@ -30,7 +30,10 @@ def run_experiments(
     seed: int = 0,
     log: Callable[[str], None] = lambda message: None,
 ) -> list[ExperimentResult]:
-    """Run ``names`` (``["all"]`` for every one) into ``out_dir/NAME/`` and write ``out_dir/report.html``."""
+    """Run ``names`` (``["all"]`` for every one) into ``out_dir/NAME/`` and write ``out_dir/report.html``.
+
+    The report is rewritten after each experiment, so an interrupted run keeps the finished ones.
+    """
     names = available() if list(names) == ["all"] else [EXPERIMENTS.get(n).name for n in names]
     out_dir = Path(out_dir)
     results = []
@@ -40,7 +43,7 @@ def run_experiments(
         supported = sum(c.supported for c in result.claims)
         log(f"{name}: {supported} of {len(result.claims)} claims supported, {result.seconds:.1f} s")
         results.append(result)
-    write_report(results, out_dir)
+        write_report(results, out_dir)  # after each one, so an interrupted run still has its report
     return results
 
 
