@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,12 +29,13 @@ def fashion(n_train: int, n_test: int, *, standardize: bool = False, seed: int =
     Without the data set installed, synthetic images of the same shape stand
     in (``name`` is then ``"synthetic"``). With ``standardize`` every pixel is
     shifted and scaled to mean 0 and variance 1 over the training images.
+    The real images are read once per process and are read-only: copy them to change them.
     """
     if find_dataset_dir("fashion-mnist") is not None:
-        data = fashion_mnist()
+        full = _fashion_mnist_once()
         name = "fashion-mnist"
-        x_train, y_train = data.x_train[:n_train], data.y_train[:n_train]
-        x_test, y_test = data.x_test[:n_test], data.y_test[:n_test]
+        x_train, y_train = full[0][:n_train], full[1][:n_train]
+        x_test, y_test = full[2][:n_test], full[3][:n_test]
     else:
         x, y = synthetic_images(n_train + n_test, np.random.default_rng(seed))
         name = "synthetic"
@@ -42,3 +44,13 @@ def fashion(n_train: int, n_test: int, *, standardize: bool = False, seed: int =
         scaler = Standardizer().fit(x_train)
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
     return ImageData(name, x_train, y_train, x_test, y_test)
+
+
+@lru_cache(maxsize=1)
+def _fashion_mnist_once() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fashion-MNIST read once per process (1-2 s), as read-only arrays shared by the experiments."""
+    data = fashion_mnist()
+    arrays = (data.x_train, data.y_train, data.x_test, data.y_test)
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
