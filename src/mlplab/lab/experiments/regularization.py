@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ...datasets.preprocessing import expand_by_shifts
 from ...model import MLP
@@ -44,6 +45,8 @@ BATCH = 32
 LAMBDA = "$\\lambda$"
 SMALL = 1e-3
 """A weight with :math:`|w|` below this counts as (near) zero."""
+MARGIN = 0.5
+"""Percentage points by which a gap must shrink to count as narrowed."""
 
 
 @dataclass(frozen=True)
@@ -213,10 +216,10 @@ def plot_gap(lab: Lab, outcomes: dict[str, Outcome]) -> None:
     bars = right.bar(positions + 0.2, test, width=0.4, color=[COLORS[m.name] for m in METHODS], label="test (colour)")
     right.bar_label(bars, fmt="%.1f", fontsize=8)
     right.set_xticks(positions, labels, fontsize=7)
-    right.set_ylim(min(test) - 10, 101)
+    right.set_ylim(min(test) - 10, 108)
     right.set_ylabel("accuracy (%)")
     right.set_title("Final accuracies (test bars labelled)")
-    right.legend(loc="upper right", fontsize=8)
+    right.legend(loc="upper center", fontsize=8, ncol=2)
     lab.figure(
         fig,
         "gap.png",
@@ -260,7 +263,8 @@ def run(lab: Lab) -> None:
     size = QUICK if lab.quick else FULL
     data = fashion(size.n_train, size.n_test, standardize=False, seed=lab.seed)
     init_seed, order_seed = (int(s) for s in lab.rng.integers(2**31, size=2))
-    outcomes = {m.name: train(m, data, size, init_seed, order_seed) for m in METHODS}
+    with threadpool_limits(1, user_api="blas"):  # small products: one BLAS thread is as fast, and robust to load
+        outcomes = {m.name: train(m, data, size, init_seed, order_seed) for m in METHODS}
 
     lab.record(
         data=data.name,
@@ -299,17 +303,16 @@ def run(lab: Lab) -> None:
         lab.claim(
             f"{method.label.replace(LAMBDA, 'lambda')} narrows the train/test gap",
             "S3",
-            outcome.final_gap < none.final_gap - 0.5,
+            outcome.final_gap < none.final_gap - MARGIN,
             f"gap {outcome.final_gap:.1f} vs {none.final_gap:.1f} points without; test accuracy "
             f"{100 * outcome.final_test:.1f} % vs {100 * none.final_test:.1f} %, training "
             f"{100 * outcome.final_train:.1f} % vs {100 * none.final_train:.1f} %",
         )
-    better = [m.name for m in METHODS[1:] if outcomes[m.name].final_test > none.final_test]
     lab.claim(
         "Each of these regularizers also raises test accuracy (cures the overfitting rather than only trading "
         "training accuracy away)",
         "S3",
-        len(better) == len(METHODS) - 1,
+        all(outcomes[m.name].final_test > none.final_test for m in METHODS[1:]),
         "test accuracy minus the unregularized "
         + ", ".join(f"{m.name} {100 * (outcomes[m.name].final_test - none.final_test):+.1f}" for m in METHODS[1:])
         + " points",
