@@ -39,7 +39,7 @@ from ...perceptron import ConvergenceWarning, Perceptron
 from ...training import Trainer
 from ...training.callbacks import Callback
 from ..base import Lab, experiment
-from ..plots import pyplot
+from ..plots import draw_line, pyplot
 
 SMALL_RHO = 1e-3
 """S3's "update slightly": rho |M| max ||x|| <= 0.1 for these hundred points."""
@@ -164,15 +164,6 @@ def _random_init(rng: np.random.Generator) -> tuple[np.ndarray, float]:
     return rng.standard_normal(2), float(rng.standard_normal())
 
 
-def _draw_line(ax: Any, w: np.ndarray, b: float, limit: float, **style: Any) -> None:
-    """The line w . x + b = 0 across the square [-limit, limit]^2."""
-    t = np.linspace(-limit, limit, 2)
-    if abs(w[1]) > abs(w[0]):
-        ax.plot(t, -(w[0] * t + b) / w[1], **style)
-    else:
-        ax.plot(-(w[1] * t + b) / w[0], t, **style)
-
-
 def _plot_margins(lab: Lab, margins: np.ndarray, online: np.ndarray, bounds: np.ndarray, s3_epochs: np.ndarray,
                   s3_converged: np.ndarray, slope: float) -> None:
     plt = pyplot()
@@ -221,10 +212,10 @@ def _plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: Onlin
     for label, marker, color in ((1, "s", "tab:red"), (-1, "o", "tab:blue")):
         ax.scatter(*x[y == label].T, s=12, marker=marker, c=color, label=f"y = {label:+d}")
     for k, w in enumerate(cycling.weights[-6:]):
-        _draw_line(ax, w[:2], w[2], 2.0, color="0.3", lw=1, alpha=0.7,
+        draw_line(ax, w[:2], w[2], (-2.0, 2.0), color="0.3", lw=1, alpha=0.7,
                    label="online: last 6 epochs" if k == 0 else None)
     for k, row in enumerate(s3_large[-large_cycle_length:]):
-        _draw_line(ax, row[:2], row[2], 2.0, color="tab:purple", lw=1.5, ls="--",
+        draw_line(ax, row[:2], row[2], (-2.0, 2.0), color="tab:purple", lw=1.5, ls="--",
                    label=f"S3, rho=1: its {large_cycle_length}-cycle" if k == 0 else None)
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
@@ -272,7 +263,7 @@ def _plot_renormalization(lab: Lab, x: np.ndarray, y: np.ndarray, normal: np.nda
     for label, marker, color in ((1, "s", "tab:red"), (-1, "o", "tab:blue")):
         ax.scatter(*x[y == label].T, s=10, marker=marker, c=color, label=f"y = {label:+d}")
     small = sweep[min(sweep)]
-    _draw_line(ax, small.w_, small.b_, 1.2, color="k", label=f"rho={min(sweep):g}: converged line")
+    draw_line(ax, small.w_, small.b_, (-1.2, 1.2), color="k", label=f"rho={min(sweep):g}: converged line")
     biases = ", ".join(f"{b:+.1f}" for b in cycle[:, 2])
     ax.plot([], [], color="tab:purple", ls="--", label=f"rho=1: {len(cycle)} lines with b = {biases} (|w| = 1),\n"
             "outside this window: all points on one side")

@@ -29,7 +29,7 @@ from ...model import MLP
 from ...perceptron import ConvergenceWarning, Perceptron
 from ...training import Trainer
 from ..base import Lab, experiment
-from ..plots import pyplot
+from ..plots import draw_line, pyplot
 
 HIDDEN_SIZES = (1, 2, 3, 4, 8)
 STALL_LOSS = float(np.log(2) / 2)
@@ -98,15 +98,6 @@ def _draw_points(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
         ax.scatter(x[mask, 0], x[mask, 1], marker=marker, s=90, c=color, edgecolors="k", zorder=3, label=f"y = {label}")
 
 
-def _draw_line(ax: Any, w: np.ndarray, b: float, limits: tuple[float, float], **style: Any) -> None:
-    """The line w . x + b = 0 across the square ``limits`` x ``limits``."""
-    t = np.linspace(*limits, 2)
-    if abs(w[1]) > abs(w[0]):
-        ax.plot(t, -(w[0] * t + b) / w[1], **style)
-    else:
-        ax.plot(-(w[1] * t + b) / w[0], t, **style)
-
-
 def _draw_regions(ax: Any, probability: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
     """Shade P(y = 1) over the plane and draw its 0.5 contour (the decision boundary)."""
     ax.contourf(gx, gy, probability.reshape(gx.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45)
@@ -130,7 +121,7 @@ def _plot_boundaries(lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Percept
     ax = axes[0]
     _draw_regions(ax, perceptron.predict(grid).astype(float), gx, gy)
     _draw_points(ax, x, y)
-    _draw_line(ax, perceptron.w_, perceptron.b_, PLANE, color="k", lw=1.5)
+    draw_line(ax, perceptron.w_, perceptron.b_, PLANE, color="k", lw=1.5)
     best = 4 - min(perceptron.history_)
     _finish_plane(ax, f"Perceptron: {4 - perceptron.history_[-1]}/4 right at the end (best {best}/4)")
     ax.legend(loc="upper center", ncol=2, fontsize=8)
@@ -139,7 +130,7 @@ def _plot_boundaries(lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Percept
         dense = run.trainer.model.layers[0]
         for j in range(run.hidden):
             label = "hidden units' lines $w_j \\cdot x + b_j = 0$" if j == 0 else None
-            _draw_line(ax, dense.W.value[:, j], dense.b.value[j], PLANE, color="0.3", ls="--", lw=1, label=label)
+            draw_line(ax, dense.W.value[:, j], dense.b.value[j], PLANE, color="0.3", ls="--", lw=1, label=label)
         _draw_points(ax, x, y)
         state = "solved" if run.solved else "stalled"
         _finish_plane(ax, f"2-{run.hidden}-1 MLP, seed {run.seed}: {state}, {round(4 * run.accuracy)}/4 right")
@@ -171,8 +162,8 @@ def _plot_hidden_space(lab: Lab, x: np.ndarray, y: np.ndarray, solved: MLPRun, h
     for spot, inputs in groups:
         ax.annotate("x = " + " and ".join(inputs), spot, textcoords="offset points", xytext=(0, 10), ha="center",
                     fontsize=8)
-    _draw_line(ax, out.W.value[:, 0], out.b.value[0], limits, color="k", lw=1.5, label="output neuron's line")
-    _draw_line(ax, hidden_perceptron.w_, hidden_perceptron.b_, limits, color="tab:green", ls="--", lw=1.5,
+    draw_line(ax, out.W.value[:, 0], out.b.value[0], limits, color="k", lw=1.5, label="output neuron's line")
+    draw_line(ax, hidden_perceptron.w_, hidden_perceptron.b_, limits, color="tab:green", ls="--", lw=1.5,
                label=f"perceptron on h (converged in {hidden_perceptron.n_epochs_} epochs)")
     ax.set_xlim(*limits)
     ax.set_ylim(*limits)
