@@ -73,6 +73,12 @@ def resolve(flags: dict[str, Any], config_path: str | Path | None = None, base: 
     config.update({k: v for k, v in flags.items() if v is not None and k in DEFAULTS})
     if config["dataset"] not in DATASETS:
         raise ValueError(f"unknown dataset {config['dataset']!r}; valid: {', '.join(DATASETS)}")
+    for key in ("lr", "dropout", "l1", "l2", "clip_value", "clip_norm", "val_fraction"):
+        if isinstance(config[key], str):  # YAML 1.1 reads 1e-3 (no dot) as a string
+            try:
+                config[key] = float(config[key])
+            except ValueError:
+                raise ValueError(f"{key} must be a number, got {config[key]!r}") from None
     if isinstance(config["hidden"], (int, str)):
         config["hidden"] = [int(h) for h in str(config["hidden"]).replace(",", " ").split()]
     return config

@@ -15,7 +15,7 @@ from ..model import MLP, Sequential
 from ..persistence import load
 from ..report import write_report
 from ..schedules import schedule_for
-from ..training import CSVLogger, EarlyStopping, JSONLLogger, ModelCheckpoint, Trainer
+from ..training import Callback, CSVLogger, EarlyStopping, JSONLLogger, ModelCheckpoint, Trainer
 from ..training.state import restore_weights, snapshot_weights
 from .config import write_config
 from .data import load_dataset
@@ -36,8 +36,9 @@ def build_model(config: dict[str, Any], data: Dataset, x_train: np.ndarray) -> S
     return Sequential([*layers, *mlp.layers])
 
 
-def build_trainer(config: dict[str, Any], model: Sequential, run_dir: Path, monitor: str, verbose: int) -> Trainer:
-    callbacks = [
+def run_callbacks(config: dict[str, Any], run_dir: Path, monitor: str) -> list[Callback]:
+    """A run folder's callbacks: early stopping (if ``patience``), CSV and JSONL logs, best and last model files."""
+    callbacks: list[Callback] = [
         CSVLogger(run_dir / "metrics.csv"),
         JSONLLogger(run_dir / "metrics.jsonl"),
         ModelCheckpoint(run_dir / "best.npz", monitor=monitor, save_best_only=True),
@@ -45,6 +46,17 @@ def build_trainer(config: dict[str, Any], model: Sequential, run_dir: Path, moni
     ]
     if config["patience"]:
         callbacks.insert(0, EarlyStopping(monitor=monitor, patience=config["patience"]))
+    return callbacks
+
+
+def build_trainer(
+    config: dict[str, Any],
+    model: Sequential,
+    callbacks: list[Callback],
+    verbose: int,
+    checkpoint_path: Path | None = None,
+) -> Trainer:
+    """The :class:`Trainer` a configuration describes; the schedule spans ``config["epochs"]``."""
     schedule = None
     if config["schedule"] and config["schedule"] != "none":
         schedule = schedule_for(config["schedule"], config["lr"], config["epochs"])
@@ -62,7 +74,7 @@ def build_trainer(config: dict[str, Any], model: Sequential, run_dir: Path, moni
         callbacks=callbacks,
         verbose=verbose,
         rng=config["seed"] + 1,
-        checkpoint_path=run_dir / "checkpoint.npz",
+        checkpoint_path=checkpoint_path,
     )
 
 
@@ -86,7 +98,7 @@ def train(config: dict[str, Any], run_dir: Path, *, resume: bool = False, verbos
     write_config(config, run_dir / "config.yaml")
     model = build_model(config, data, x)
     monitor = "val_accuracy"
-    trainer = build_trainer(config, model, run_dir, monitor, verbose)
+    trainer = build_trainer(config, model, run_callbacks(config, run_dir, monitor), verbose, run_dir / "checkpoint.npz")
     if resume:
         trainer.resume()
     start = time.perf_counter()

@@ -1,0 +1,107 @@
+"""One trial of ``mlplab tune``: train the configuration a trial draws and return its best validation metric.
+
+Each epoch's validation metric is reported to the trial, so the pruner can stop
+a trial that trails the others at the same epoch. The value of a finished trial
+is the best epoch's metric, since training keeps the best epoch. The test set
+is never touched here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+
+from ..cli.data import load_dataset
+from ..cli.train import build_model, build_trainer, split_data
+from ..datasets import Dataset
+from ..training import Callback, EarlyStopping
+from .space import SearchSpace
+from .study import FAIL_REASON
+
+METRICS = {"val_accuracy": "maximize", "val_loss": "minimize"}
+"""What a search may optimize (validation only), and in which direction."""
+
+_DATA: dict[tuple[Any, ...], tuple[Dataset, tuple[np.ndarray, ...]]] = {}
+
+
+def direction_of(metric: str) -> str:
+    """``"maximize"`` or ``"minimize"``; any metric other than validation accuracy or loss is refused."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)} (the test set is never used to choose), got {metric!r}")
+    return METRICS[metric]
+
+
+def training_data(config: dict[str, Any]) -> tuple[Dataset, tuple[np.ndarray, ...]]:
+    """The dataset and its training/validation split, loaded once per process and shared by its trials."""
+    key = tuple(config[k] for k in ("dataset", "data_dir", "seed", "val_fraction", "expand"))
+    if key not in _DATA:
+        data = load_dataset(dict(config))
+        _DATA[key] = (data, split_data(config, data))
+    return _DATA[key]
+
+
+class PruneOnPlateau(Callback):
+    """Report each epoch's ``monitor`` to the Optuna trial and stop the trial when the pruner says so."""
+
+    def __init__(self, trial: optuna.Trial, monitor: str) -> None:
+        self.trial, self.monitor = trial, monitor
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        value = float(logs[self.monitor])
+        if not math.isfinite(value):
+            raise FloatingPointError(f"{self.monitor} is {value} after epoch {epoch + 1}")
+        self.trial.report(value, epoch)
+        if self.trial.should_prune():
+            raise optuna.TrialPruned(f"{self.monitor} {value:.4f} after epoch {epoch + 1}")
+
+
+@dataclass
+class TrainObjective:
+    """The objective of a training search: configuration from the trial, train, best validation ``metric``.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        Fixed options and searched dimensions.
+    metric : {"val_accuracy", "val_loss"}
+        Validation metric to optimize.
+    """
+
+    space: SearchSpace
+    metric: str = "val_accuracy"
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
+        try:
+            return self.train(self.space.suggest(trial), trial)
+        except optuna.TrialPruned:
+            raise
+        except Exception as error:
+            trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
+            raise
+
+    def train(self, config: dict[str, Any], trial: optuna.Trial) -> float:
+        """Train one configuration; record its epochs and time on the trial; return the best epoch's metric."""
+        data, (x, y, x_val, y_val) = training_data(config)
+        model = build_model(config, data, x)
+        callbacks: list[Callback] = [PruneOnPlateau(trial, self.metric)]
+        if config["patience"]:
+            callbacks.insert(0, EarlyStopping(self.metric, patience=config["patience"], restore_best_weights=False))
+        trainer = build_trainer(config, model, callbacks, verbose=0)
+        start = time.perf_counter()
+        history = trainer.fit(x, y, epochs=config["epochs"], validation_data=(x_val, y_val)).history
+        values = history[self.metric]
+        best = int(np.argmax(values) if direction_of(self.metric) == "maximize" else np.argmin(values))
+        trial.set_user_attr("epochs", len(values))
+        trial.set_user_attr("best_epoch", best + 1)
+        trial.set_user_attr("seconds", round(time.perf_counter() - start, 2))
+        other = "val_loss" if self.metric == "val_accuracy" else "val_accuracy"
+        if other in history:
+            trial.set_user_attr(other, float(history[other][best]))
+        return float(values[best])

@@ -1,0 +1,306 @@
+"""Search spaces: ``mlplab train`` options whose value is a range or a list of choices.
+
+A search space is written in the configuration format of ``mlplab train``
+(YAML or TOML). An option with a plain value is fixed for every trial; an
+option whose value is a mapping is searched::
+
+    dataset: fashion-mnist        # fixed
+    epochs: 20                    # fixed
+    lr: {low: 1.0e-4, high: 1.0e-2, log: true}     # log-uniform
+    dropout: {low: 0.0, high: 0.5, step: 0.1}      # 0.0, 0.1, ..., 0.5
+    batch_size: {choices: [64, 128, 256]}
+    hidden: {choices: [[256], [512, 256]]}         # hidden layer sizes
+    optimizer: {choices: [adam, sgd]}
+
+A range ``{low, high}`` is sampled uniformly, ``log: true`` uniformly in
+:math:`\\log x` (``low > 0``), and ``step: s`` on the points
+``low, low + s, ..., high``. Integer options (``batch_size``, ``epochs``,
+``patience``) draw integers. The grid sampler needs a finite set for every
+searched option: ``choices``, or a range with a ``step``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..cli.config import DEFAULTS, read_config_file, resolve
+from ..initializers import INITIALIZERS
+from ..layers.activations import ACTIVATIONS
+from ..losses import LOSSES
+from ..optimizers import OPTIMIZERS
+from ..schedules import SCHEDULES
+
+if TYPE_CHECKING:
+    import optuna
+
+INT_OPTIONS = ("batch_size", "epochs", "patience")
+FLOAT_OPTIONS = ("lr", "dropout", "l1", "l2", "clip_value", "clip_norm")
+BOOL_OPTIONS = ("batch_norm", "standardize", "expand")
+NAMED_OPTIONS = {
+    "activation": ACTIVATIONS,
+    "loss": LOSSES,
+    "optimizer": OPTIMIZERS,
+    "init": INITIALIZERS,
+    "schedule": SCHEDULES,
+}
+FIXED_ONLY = {
+    "dataset": "every trial must train on the same data",
+    "data_dir": "every trial must train on the same data",
+    "download": "it does not change the model",
+    "out": "it does not change the model",
+    "seed": "a search over seeds fits the validation set's noise",
+    "val_fraction": "every trial must be judged on the same validation set",
+}
+"""Options that cannot be searched, and why."""
+
+_RANGE_KEYS = {"low", "high", "log", "step"}
+_RULES = {
+    "lr": (lambda v: v > 0, "> 0"),
+    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "l1": (lambda v: v >= 0, ">= 0"),
+    "l2": (lambda v: v >= 0, ">= 0"),
+    "clip_value": (lambda v: v is None or v > 0, "> 0"),
+    "clip_norm": (lambda v: v is None or v > 0, "> 0"),
+    "batch_size": (lambda v: v >= 1 and v == int(v), "a whole number >= 1"),
+    "epochs": (lambda v: v >= 1 and v == int(v), "a whole number >= 1"),
+    "patience": (lambda v: v >= 0 and v == int(v), "a whole number >= 0"),
+}
+"""What each numeric option accepts."""
+
+
+class SearchSpaceError(ValueError):
+    """A search space that cannot be searched; the message names the option and the problem."""
+
+
+def _number(option: str, key: str, value: Any) -> float:
+    """``low``/``high``/``step`` as a number; YAML reads ``1e-4`` (no dot) as a string, so strings are parsed."""
+    if isinstance(value, bool):
+        raise SearchSpaceError(f"{option}: {key} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SearchSpaceError(f"{option}: {key} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise SearchSpaceError(f"{option}: {key} must be finite, got {value!r}")
+    return number
+
+
+def _encode(choice: Any) -> Any:
+    """A choice as Optuna stores it (None, bool, int, float or str): layer lists become ``"512-256"``."""
+    if isinstance(choice, (list, tuple)):
+        return "-".join(str(int(size)) for size in choice) or "none"
+    return choice
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched option: a range (``low``, ``high``, ``log``, ``step``) or a tuple of ``choices``."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    @property
+    def is_int(self) -> bool:
+        return self.name in INT_OPTIONS
+
+    def suggest(self, trial: optuna.Trial) -> Any:
+        """Draw this option's value for ``trial`` (through Optuna's sampler) as ``mlplab train`` takes it."""
+        if self.choices is not None:
+            encoded = [_encode(c) for c in self.choices]
+            return self.choices[encoded.index(trial.suggest_categorical(self.name, encoded))]
+        if self.is_int:
+            step = int(self.step) if self.step else 1
+            return trial.suggest_int(self.name, int(self.low), int(self.high), step=step, log=self.log)
+        return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
+
+    def grid_values(self) -> list[Any]:
+        """Every value of a finite dimension, encoded as Optuna stores it."""
+        if self.choices is not None:
+            return [_encode(c) for c in self.choices]
+        if self.step is None:
+            raise SearchSpaceError(
+                f"{self.name}: the grid sampler needs a finite set of values; give choices "
+                f"(e.g. {{choices: [{self.low:g}, {self.high:g}]}}) or a step"
+            )
+        count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+        values = [self.low + k * self.step for k in range(count)]
+        return [int(round(v)) for v in values] if self.is_int else [round(v, 12) for v in values]
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` (an ``mlplab train`` option value) lies in this dimension."""
+        if self.choices is not None:
+            return _encode(value) in [_encode(c) for c in self.choices]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not self.low <= value <= self.high:
+            return False
+        return self.step is None or abs((value - self.low) / self.step - round((value - self.low) / self.step)) < 1e-9
+
+    def spec(self) -> dict[str, Any]:
+        """The mapping this dimension was declared with (for records and for comparing studies)."""
+        if self.choices is not None:
+            return {"choices": [list(c) if isinstance(c, tuple) else c for c in self.choices]}
+        spec: dict[str, Any] = {"low": self.low, "high": self.high}
+        if self.log:
+            spec["log"] = True
+        if self.step is not None:
+            spec["step"] = self.step
+        return spec
+
+
+def _check_value(option: str, value: Any) -> None:
+    """Reject a choice or range end that ``mlplab train`` could never accept, naming it."""
+    if option in NAMED_OPTIONS:
+        if (option == "init" and value == "auto") or (option == "schedule" and value in (None, "none")):
+            return
+        if not isinstance(value, str) or value not in NAMED_OPTIONS[option]:
+            valid = ", ".join(NAMED_OPTIONS[option].names())
+            raise SearchSpaceError(f"{option}: unknown choice {value!r}; valid: {valid}")
+    elif option == "hidden":
+        sizes = [value] if isinstance(value, int) else value
+        if not isinstance(sizes, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise SearchSpaceError(f"hidden: each choice must be a list of positive layer sizes, got {value!r}")
+    elif option in BOOL_OPTIONS:
+        if not isinstance(value, bool):
+            raise SearchSpaceError(f"{option}: choices must be true or false, got {value!r}")
+    elif option in _RULES:
+        accepts, text = _RULES[option]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise SearchSpaceError(f"{option}: choices must be numbers, got {value!r}")
+        if not accepts(value):
+            raise SearchSpaceError(f"{option}: {value!r} is out of range (must be {text})")
+
+
+def parse_dimension(option: str, spec: Mapping[str, Any]) -> Dimension:
+    """A :class:`Dimension` from its mapping, checked: unknown keys, empty choices, ``low >= high``, bad values."""
+    if option in FIXED_ONLY:
+        raise SearchSpaceError(f"{option} cannot be searched: {FIXED_ONLY[option]}")
+    keys = set(spec)
+    if "choices" in keys:
+        if keys != {"choices"}:
+            raise SearchSpaceError(f"{option}: choices cannot be combined with {', '.join(sorted(keys - {'choices'}))}")
+        choices = spec["choices"]
+        if not isinstance(choices, (list, tuple)) or not choices:
+            raise SearchSpaceError(f"{option}: choices must be a non-empty list, got {choices!r}")
+        values = tuple(tuple(c) if isinstance(c, list) else c for c in choices)
+        if option in FLOAT_OPTIONS:  # YAML reads 1e-3 (no dot) as a string
+            values = tuple(_number(option, "choice", v) if isinstance(v, str) else v for v in values)
+        for value in values:
+            _check_value(option, list(value) if isinstance(value, tuple) else value)
+        if len({repr(_encode(v)) for v in values}) != len(values):
+            raise SearchSpaceError(f"{option}: choices must differ, got {list(choices)!r}")
+        return Dimension(option, choices=values)
+    unknown = keys - _RANGE_KEYS
+    if unknown or not {"low", "high"} <= keys:
+        raise SearchSpaceError(
+            f"{option}: a searched option is {{low, high[, log][, step]}} or {{choices: [...]}}, got {dict(spec)!r}"
+        )
+    if option not in INT_OPTIONS and option not in FLOAT_OPTIONS:
+        raise SearchSpaceError(f"{option}: a range needs a numeric option; give choices instead")
+    low, high = _number(option, "low", spec["low"]), _number(option, "high", spec["high"])
+    log = spec.get("log", False)
+    if not isinstance(log, bool):
+        raise SearchSpaceError(f"{option}: log must be true or false, got {log!r}")
+    step = None if spec.get("step") is None else _number(option, "step", spec["step"])
+    if low >= high:
+        raise SearchSpaceError(f"{option}: low ({low:g}) must be below high ({high:g})")
+    if log and low <= 0:
+        raise SearchSpaceError(f"{option}: a log range needs low > 0, got {low:g}")
+    if log and step is not None:
+        raise SearchSpaceError(f"{option}: log and step cannot be combined")
+    if step is not None and step <= 0:
+        raise SearchSpaceError(f"{option}: step must be > 0, got {step:g}")
+    if option in INT_OPTIONS and any(v != int(v) for v in (low, high, step or 1)):
+        raise SearchSpaceError(f"{option} takes integers: low, high and step must be whole numbers")
+    for end in (low, high):
+        _check_value(option, int(end) if option in INT_OPTIONS else end)
+    return Dimension(option, low=low, high=high, log=log, step=step)
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The fixed ``mlplab train`` options of every trial and the searched :class:`Dimension` s."""
+
+    fixed: dict[str, Any]
+    dimensions: tuple[Dimension, ...]
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any], flags: Mapping[str, Any] | None = None) -> SearchSpace:
+        """Split ``options`` (a parsed config file) into fixed values and searched dimensions.
+
+        ``flags`` (command-line values, ``None`` when not given) fix options on top of the file;
+        a flag given for a searched option fixes it, so it is no longer searched.
+        """
+        options = {str(k).replace("-", "_"): v for k, v in options.items()}
+        unknown = sorted(set(options) - set(DEFAULTS))
+        if unknown:
+            raise SearchSpaceError(f"unknown option(s): {', '.join(unknown)}; valid: {', '.join(sorted(DEFAULTS))}")
+        flags = {k: v for k, v in (flags or {}).items() if v is not None and k in DEFAULTS}
+        searched = {k: v for k, v in options.items() if isinstance(v, Mapping) and k not in flags}
+        if not searched:
+            raise SearchSpaceError("the search space has no searched option: give at least one as {low, high} or {choices}")
+        fixed = resolve({k: v for k, v in options.items() if k not in searched} | flags)
+        dimensions = tuple(parse_dimension(name, spec) for name, spec in searched.items())
+        return cls(fixed=fixed, dimensions=dimensions)
+
+    @classmethod
+    def from_file(cls, path: str | Path, flags: Mapping[str, Any] | None = None) -> SearchSpace:
+        """A search space from a ``.yaml``/``.yml``/``.toml`` file (the format of ``mlplab train --config``)."""
+        return cls.from_mapping(read_config_file(path), flags)
+
+    @property
+    def names(self) -> list[str]:
+        return [d.name for d in self.dimensions]
+
+    def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
+        """A full ``mlplab train`` configuration for ``trial``: the fixed options and one draw of each dimension."""
+        return {**self.fixed, **{d.name: d.suggest(trial) for d in self.dimensions}}
+
+    def grid(self) -> dict[str, list[Any]]:
+        """The grid for :class:`optuna.samplers.GridSampler`; every dimension must be finite."""
+        return {d.name: d.grid_values() for d in self.dimensions}
+
+    def grid_size(self) -> int:
+        return math.prod(len(values) for values in self.grid().values())
+
+    def baseline(self) -> dict[str, Any] | None:
+        """The fixed configuration's own values as trial parameters, if every one lies in the space (else None)."""
+        values = {d.name: self.fixed[d.name] for d in self.dimensions}
+        if not all(d.contains(values[d.name]) for d in self.dimensions):
+            return None
+        return {name: _encode(value) for name, value in values.items()}
+
+    def spec(self) -> dict[str, Any]:
+        """The space as a plain mapping: the fixed options, then each dimension's declaration."""
+        return {**self.fixed, **{d.name: d.spec() for d in self.dimensions}}
+
+    def config_for(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``mlplab train`` configuration of a trial's stored parameters (layer lists decoded)."""
+        config = dict(self.fixed)
+        for d in self.dimensions:
+            value = params[d.name]
+            if d.choices is not None:
+                value = d.choices[[_encode(c) for c in d.choices].index(value)]
+                value = list(value) if isinstance(value, tuple) else value
+            elif d.is_int:
+                value = int(value)
+            config[d.name] = value
+        return config
+
+
+DEFAULT_SPACE: dict[str, Any] = {
+    "hidden": {"choices": [[256], [512, 256], [1024, 512], [1024, 1024]]},
+    "lr": {"low": 3e-4, "high": 3e-3, "log": True},
+    "batch_size": {"choices": [64, 128, 256]},
+    "dropout": {"low": 0.0, "high": 0.5},
+    "l2": {"choices": [0.0, 1e-5, 1e-4]},
+}
+"""The search when no ``--config`` is given: widths, rate, batch size, dropout and L2 around the default recipe."""
