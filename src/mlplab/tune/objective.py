@@ -79,7 +79,8 @@ class TrainObjective:
     def __call__(self, trial: optuna.Trial) -> float:
         trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
         try:
-            return self.train(self.space.suggest(trial), trial)
+            with np.errstate(all="ignore"):  # a diverging trial fails with its reason; no overflow warnings
+                return self.train(self.space.suggest(trial), trial)
         except optuna.TrialPruned:
             raise
         except Exception as error:

@@ -78,7 +78,8 @@ def plot_history(study: optuna.Study, metric: str, path: Path) -> Path:
         last = [t.intermediate_values[max(t.intermediate_values)] for t in pruned]
         ax.plot([t.number for t in pruned], last, "x", color="tab:gray", label="pruned (last epoch's value)")
     ax.set(xlabel="trial", ylabel=metric, title="Optimization history")
-    ax.legend()
+    if done or pruned:
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

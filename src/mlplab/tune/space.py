@@ -114,12 +114,18 @@ class Dimension:
     def suggest(self, trial: optuna.Trial) -> Any:
         """Draw this option's value for ``trial`` (through Optuna's sampler) as ``mlplab train`` takes it."""
         if self.choices is not None:
-            encoded = [_encode(c) for c in self.choices]
-            return self.choices[encoded.index(trial.suggest_categorical(self.name, encoded))]
+            return self.decode(trial.suggest_categorical(self.name, [_encode(c) for c in self.choices]))
         if self.is_int:
             step = int(self.step) if self.step else 1
             return trial.suggest_int(self.name, int(self.low), int(self.high), step=step, log=self.log)
         return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
+
+    def decode(self, stored: Any) -> Any:
+        """An ``mlplab train`` option value from the value Optuna stored (``"512-256"`` -> ``[512, 256]``)."""
+        if self.choices is None:
+            return int(stored) if self.is_int else stored
+        choice = self.choices[[_encode(c) for c in self.choices].index(stored)]
+        return list(choice) if isinstance(choice, tuple) else choice
 
     def grid_values(self) -> list[Any]:
         """Every value of a finite dimension, encoded as Optuna stores it."""
@@ -280,20 +286,12 @@ class SearchSpace:
 
     def spec(self) -> dict[str, Any]:
         """The space as a plain mapping: the fixed options, then each dimension's declaration."""
-        return {**self.fixed, **{d.name: d.spec() for d in self.dimensions}}
+        fixed = {k: v for k, v in self.fixed.items() if k not in self.names}
+        return {**fixed, **{d.name: d.spec() for d in self.dimensions}}
 
     def config_for(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The ``mlplab train`` configuration of a trial's stored parameters (layer lists decoded)."""
-        config = dict(self.fixed)
-        for d in self.dimensions:
-            value = params[d.name]
-            if d.choices is not None:
-                value = d.choices[[_encode(c) for c in d.choices].index(value)]
-                value = list(value) if isinstance(value, tuple) else value
-            elif d.is_int:
-                value = int(value)
-            config[d.name] = value
-        return config
+        return {**self.fixed, **{d.name: d.decode(params[d.name]) for d in self.dimensions}}
 
 
 DEFAULT_SPACE: dict[str, Any] = {

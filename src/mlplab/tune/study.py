@@ -76,8 +76,17 @@ def make_pruner(kind: str, n_startup_trials: int = 5, warmup_epochs: int = 2) ->
 
 
 def counts_toward_budget(trial: FrozenTrial) -> bool:
-    """Whether a trial uses up the budget: all but those interrupted (failed with no reason of their own)."""
+    """Whether a trial has used up budget: running or ended, unless interrupted (failed with no reason of its own).
+
+    Queued (waiting) trials do not count yet: the workers' shares run them first.
+    """
+    if trial.state == TrialState.WAITING:
+        return False
     return trial.state != TrialState.FAIL or FAIL_REASON in trial.user_attrs
+
+
+def was_interrupted(trial: FrozenTrial) -> bool:
+    return trial.state == TrialState.FAIL and FAIL_REASON not in trial.user_attrs
 
 
 def budget_left(study: optuna.Study, n_trials: int) -> int:
@@ -97,7 +106,7 @@ def requeue_interrupted(study: optuna.Study, *, stale_running: bool) -> list[int
                 study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         trials = study.get_trials(deepcopy=False)
     retried = {t.system_attrs.get("failed_trial") for t in trials}
-    interrupted = [t for t in trials if not counts_toward_budget(t) and t.number not in retried]
+    interrupted = [t for t in trials if was_interrupted(t) and t.number not in retried]
     for trial in interrupted:
         requeue(study, trial)
     return [t.number for t in interrupted]
