@@ -164,7 +164,7 @@ def tune(
         dataset = training_data(space.fixed)[0].name  # loads it once; a missing Fashion-MNIST falls back to digits
         space = replace(space, fixed={**space.fixed, "dataset": dataset})
         search = {"space": {k: v for k, v in space.spec().items() if k not in LOCAL_ONLY}, "metric": metric}
-        study = open_study(open_storage(storage, out_dir), study_name, direction, {"search": search, "sampler": sampler})
+        study = open_study(storage, out_dir, study_name, direction, {"search": search, "sampler": sampler})
         baseline = space.baseline() if sampler != "grid" else None
         if baseline is not None and not study.get_trials(deepcopy=False):
             study.enqueue_trial(baseline, user_attrs={"baseline": True})

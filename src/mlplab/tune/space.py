@@ -295,7 +295,7 @@ class SearchSpace:
 
 
 DEFAULT_SPACE: dict[str, Any] = {
-    "hidden": {"choices": [[256], [512, 256], [1024, 512], [1024, 1024]]},
+    "hidden": {"choices": [[256], [512, 256], [1024], [1024, 512]]},
     "lr": {"low": 3e-4, "high": 3e-3, "log": True},
     "batch_size": {"choices": [64, 128, 256]},
     "dropout": {"low": 0.0, "high": 0.5},

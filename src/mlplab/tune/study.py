@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,12 +46,14 @@ def open_storage(url: str | None, out_dir: Path) -> optuna.storages.BaseStorage:
         return optuna.storages.JournalStorage(backend)
     if url.endswith(".journal"):
         return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url))
-    return optuna.storages.RDBStorage(
-        url,
-        heartbeat_interval=HEARTBEAT_SECONDS,
-        grace_period=4 * HEARTBEAT_SECONDS,
-        failed_trial_callback=requeue,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url,
+            heartbeat_interval=HEARTBEAT_SECONDS,
+            grace_period=4 * HEARTBEAT_SECONDS,
+            heartbeat_stale_trial_callback=requeue,
+        )
 
 
 def make_sampler(kind: str, space: SearchSpace, seed: int, n_startup_trials: int = 10) -> optuna.samplers.BaseSampler:
@@ -124,18 +127,25 @@ def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     )
 
 
-def open_study(storage: optuna.storages.BaseStorage, name: str, direction: str, record: dict[str, Any]) -> optuna.Study:
+def _schema_race(error: Exception) -> bool:
+    """Whether ``error`` is two processes creating the tables of a fresh database at once."""
+    text = str(error)
+    return "already exists" in text or "duplicate key" in text or "UNIQUE constraint" in text
+
+
+def open_study(storage_url: str | None, out_dir: Path, name: str, direction: str, record: dict[str, Any]) -> optuna.Study:
     """Create the study, or load it and check it was created for the same search (``record``).
 
-    Two processes creating tables in a fresh database at once can collide; the
-    loser retries after a moment, when the tables exist.
+    Two processes creating the tables of a fresh database at once can collide;
+    the loser tries again a moment later, when the tables exist.
     """
     for attempt in range(5):
         try:
+            storage = open_storage(storage_url, out_dir)
             study = optuna.create_study(storage=storage, study_name=name, direction=direction, load_if_exists=True)
             break
-        except Exception as error:  # the schema race names different errors per database
-            if attempt == 4 or "already exists" not in str(error) and "duplicate" not in str(error).lower() and "UNIQUE" not in str(error):
+        except Exception as error:
+            if attempt == 4 or not _schema_race(error):
                 raise
             time.sleep(0.5 + attempt)
     stored = study.user_attrs.get("search")
