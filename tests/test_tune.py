@@ -15,7 +15,7 @@ from mlplab.cli.config import read_config_file
 from mlplab.tune import SearchSpace, SearchSpaceError, make_sampler, tune
 from mlplab.tune.objective import TrainObjective, direction_of
 from mlplab.tune.search import folder_lock
-from mlplab.tune.study import budget_left, open_storage
+from mlplab.tune.study import budget_left, open_storage, shares
 
 GRID = {
     "dataset": "moons",
@@ -92,12 +92,13 @@ def test_tpe_beats_random_search_on_the_same_budget():
     assert sum(t < r for t, r in zip(best["tpe"], best["random"])) >= 4
 
 
-def test_pruning_stops_trials_early(tmp_path):
+@pytest.mark.parametrize("pruner", ["median", "halving"])
+def test_pruning_stops_trials_early(tmp_path, pruner):
     space = SearchSpace.from_mapping(
         {"dataset": "moons", "epochs": 8, "patience": 0, "schedule": "none", "hidden": [8],
          "lr": {"low": 1e-5, "high": 0.3, "log": True}}
     )
-    result = tune(space, tmp_path, sampler="random", n_trials=14, pruner="median", final=False, verbose=False)
+    result = tune(space, tmp_path, sampler="random", n_trials=14, pruner=pruner, final=False, verbose=False)
     pruned = [t for t in result.study.trials if t.state == TrialState.PRUNED]
     complete = [t for t in result.study.trials if t.state == TrialState.COMPLETE]
     assert pruned and complete
@@ -172,6 +173,10 @@ def test_one_folder_is_driven_by_one_search_at_a_time(tmp_path):
     with folder_lock(tmp_path):
         with pytest.raises(RuntimeError, match="another mlplab tune is running in"):
             tune(SearchSpace.from_mapping(GRID), tmp_path, sampler="grid", n_trials=1, final=False, verbose=False)
+
+
+def test_the_budget_is_split_evenly_over_workers():
+    assert shares(7, 2) == [4, 3] and shares(1, 3) == [1, 0, 0] and sum(shares(20, 3)) == 20
 
 
 def test_the_test_set_is_never_the_metric():

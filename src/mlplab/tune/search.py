@@ -167,7 +167,7 @@ def tune(
         study = open_study(storage, out_dir, study_name, direction, {"search": search, "sampler": sampler})
         baseline = space.baseline() if sampler != "grid" else None
         if baseline is not None and not study.get_trials(deepcopy=False):
-            study.enqueue_trial(baseline, user_attrs={"baseline": True})
+            study.enqueue_trial(baseline, user_attrs={"baseline": True}, skip_if_exists=True)
         requeue_interrupted(study, stale_running=storage is None)
         trials_so_far = len(study.get_trials(deepcopy=False))
         plans = [
@@ -189,7 +189,7 @@ def tune(
 
 def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir: Path, final: bool,
                    verbose: bool, search_seconds: float, sampler: str) -> TuneResult:
-    """``trials.csv``, ``best.yaml``, the plots, the retrained best model, ``report.md`` and ``result.json``."""
+    """``trials.csv``, ``best.yaml``, the plots, the retrained best model and ``report.md``."""
     rows = trial_rows(study, space.names)
     write_trials_csv(rows, out_dir / "trials.csv")
     states = {s.name.lower(): 0 for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
