@@ -236,3 +236,40 @@ def test_a_bad_space_file_is_a_clear_command_line_error(tmp_path, capsys):
     space.write_text("lr: {low: 0.1, high: 0.01}\n")
     assert main(["tune", "--config", str(space), "--out", str(tmp_path / "out")]) == 2
     assert "lr: low (0.1) must be below high (0.01)" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path):
+    """Ctrl-C reaches the whole process group, as in a terminal: exit 130, then the same command finishes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}}))
+    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none",
+               "--out", str(tmp_path / "out"), "--no-final", "--quiet"]
+    search = subprocess.Popen([*command, "--n-trials", "400"], start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")):
+        time.sleep(0.2)
+    os.killpg(search.pid, signal.SIGINT)
+    assert search.wait(timeout=60) == 130
+    assert "run the same command to resume" in search.stderr.read()
+    done = sum(t.state == TrialState.COMPLETE for t in load_study(tmp_path / "out").trials)
+    assert 1 <= done < 400
+    finish = subprocess.run([*command, "--n-trials", str(done + 2)], capture_output=True, text=True, timeout=120)
+    assert finish.returncode == 0, finish.stderr[-500:]
+    trials = load_study(tmp_path / "out").trials
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == done + 2
+    assert [t.number for t in trials] == list(range(len(trials)))
+
+
+def _trials_if_any(out_dir):
+    if not (out_dir / "study.journal").exists():
+        return []
+    try:
+        return load_study(out_dir).trials
+    except KeyError:  # the study is not created yet
+        return []

@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +177,6 @@ class WorkerPlan:
     threads: int | None = None
     verbose: bool = True
     n_startup_trials: int = 10
-    extra_callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] = field(default_factory=list)
 
 
 def _print_trial(study: optuna.Study, trial: FrozenTrial) -> None:
@@ -210,7 +209,7 @@ def run_worker(plan: WorkerPlan) -> None:
     storage = open_storage(plan.storage_url, plan.out_dir)
     sampler = make_sampler(plan.sampler, plan.space, plan.seed, plan.n_startup_trials)
     study = optuna.load_study(study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner))
-    callbacks = [_stop_at_budget(plan.n_trials), *plan.extra_callbacks]
+    callbacks = [_stop_at_budget(plan.n_trials)]
     if plan.verbose:
         callbacks.insert(0, _print_trial)
     with threadpool_limits(plan.threads) if plan.threads else contextlib.nullcontext():
