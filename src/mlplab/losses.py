@@ -88,6 +88,20 @@ class MSE(Loss):
         return float(np.vdot(diff, diff)) * scale
 
 
+@LOSSES.register("half_squared_error", "half_mse")
+class HalfSquaredError(MSE):
+    r"""scikit-learn's squared error :math:`L = \frac{1}{2N}\sum (a - y)^2`; :math:`\partial L/\partial a = \frac1N (a - y)`.
+
+    Half of :class:`MSE` (mean over all :math:`N` elements), so that a learning rate means what it means
+    in scikit-learn's ``MLPRegressor``.
+    """
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        value = super().forward(pred, target)
+        self._grad *= 0.5
+        return 0.5 * value
+
+
 @LOSSES.register("quadratic", "quadratic_cost")
 class QuadraticCost(Loss):
     r"""Nielsen's quadratic cost :math:`C = \frac{1}{2n}\sum_x \lVert a - y\rVert^2`;

@@ -58,6 +58,8 @@ class Trainer:
         0 silent; 1 a progress bar on a terminal and a line per epoch.
     rng : numpy.random.Generator or int, optional
         Shuffling order.
+    shuffle : bool, default True
+        Visit the samples in a new random order each epoch; ``False`` keeps their order.
     checkpoint_path : path, optional
         Where the full training state is written (atomically) after every
         epoch, on Ctrl-C and on divergence; :meth:`resume` reads it back.
@@ -80,6 +82,7 @@ class Trainer:
         callbacks: Iterable[Callback] = (),
         verbose: int = 1,
         rng: np.random.Generator | int | None = None,
+        shuffle: bool = True,
         checkpoint_path: str | Path | None = None,
     ) -> None:
         self.model = model
@@ -99,6 +102,7 @@ class Trainer:
         self.callbacks += list(callbacks)
         self.callbacks.append(ProgressBar(verbose))
         self.rng = as_generator(rng)
+        self.shuffle = bool(shuffle)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
         self.classification = isinstance(self.loss, _CLASSIFICATION_LOSSES)
         self.epoch = 0
@@ -181,7 +185,7 @@ class Trainer:
         if size < n:
             x_buffer = np.empty((size, *x.shape[1:]), dtype=x.dtype)
             y_buffer = np.empty((size, *y.shape[1:]), dtype=y.dtype)
-        for batch, idx in enumerate(minibatches(n, self.batch_size, self.rng)):
+        for batch, idx in enumerate(minibatches(n, self.batch_size, self.rng, self.shuffle)):
             for cb in begin:
                 cb.on_batch_begin(batch, {})
             if len(idx) == n:  # the whole set: its order does not change the mean gradient
