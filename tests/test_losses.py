@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import mlplab
 from mlplab import (
+    HalfSquaredError,
     MAE,
     MSE,
     BinaryCrossEntropy,
@@ -23,6 +24,7 @@ from mlplab import functional as F
 
 ALL_LOSS_CLASSES = [
     MSE,
+    HalfSquaredError,
     QuadraticCost,
     MAE,
     Huber,
@@ -78,6 +80,7 @@ def _gradient_cases():
     target = rng.normal(size=(4, 3))
     cases["mse"] = (MSE, rng.normal(size=(4, 3)), target)
     cases["quadratic"] = (QuadraticCost, rng.normal(size=(4, 3)), target)
+    cases["half_squared_error"] = (HalfSquaredError, rng.normal(size=(4, 3)), target)
 
     # |pred - target| >= 0.1 everywhere: away from MAE's kink at 0.
     offsets = rng.choice([-1.0, 1.0], size=(4, 3)) * rng.uniform(0.1, 1.0, size=(4, 3))
@@ -136,6 +139,14 @@ def test_quadratic_cost_value(reduction, expected):
     assert QuadraticCost(reduction=reduction).forward(pred, target) == pytest.approx(expected)
     # differs from MSE (which divides by all 6 elements)
     assert MSE().forward(pred, target) == pytest.approx(8 / 6)
+
+
+def test_half_squared_error_is_half_mse_as_in_scikit_learn():
+    pred = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    target = np.array([[0.0, 2.0, 5.0], [1.0, 1.0, 1.0]])
+    loss = HalfSquaredError()
+    assert loss.forward(pred, target) == pytest.approx(8 / 12)  # ((y - p)**2).mean() / 2
+    np.testing.assert_allclose(loss.backward(), (pred - target) / 6)
 
 
 def test_mae_value():
@@ -277,7 +288,7 @@ def test_sum_gradient_is_mean_gradient_times_count(case):
     mean_value, sum_value = mean_loss.forward(pred, target), sum_loss.forward(pred, target)
     assert sum_value != 0 or mean_value == 0
     count = sum_value / mean_value if mean_value else 1.0
-    per_element = {"mse", "mae", "huber", "huber_delta2", "bce_probs_soft", "bce_probs_binary", "bce_logits"}
+    per_element = {"mse", "half_squared_error", "mae", "huber", "huber_delta2", "bce_probs_soft", "bce_probs_binary", "bce_logits"}
     expected_count = np.size(pred) if case in per_element else np.shape(pred)[0]
     assert count == pytest.approx(expected_count)
     assert_allclose(sum_loss.backward(), mean_loss.backward() * expected_count, rtol=1e-12)

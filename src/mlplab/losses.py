@@ -7,6 +7,7 @@ cost conventions, stated once:
 
 * :class:`MSE` (torch): :math:`\\frac{1}{N}\\sum (a - y)^2` over all :math:`N` elements,
   gradient :math:`\\frac{2}{N}(a - y)`.
+* :class:`HalfSquaredError` (scikit-learn): half of MSE, gradient :math:`\\frac{1}{N}(a - y)`.
 * :class:`QuadraticCost` (Nielsen, S3): :math:`\\frac{1}{2n}\\sum_x \\lVert a - y\\rVert^2` over
   :math:`n` samples, gradient :math:`\\frac{1}{n}(a - y)`.
 
