@@ -15,7 +15,7 @@ from mlplab.cli.config import read_config_file
 from mlplab.tune import SearchSpace, SearchSpaceError, make_sampler, tune
 from mlplab.tune.objective import TrainObjective, direction_of
 from mlplab.tune.search import folder_lock
-from mlplab.tune.study import budget_left, open_storage, shares
+from mlplab.tune.study import budget_left, open_storage
 
 GRID = {
     "dataset": "moons",
@@ -56,6 +56,30 @@ def test_two_workers_on_the_journal_file_lose_and_duplicate_nothing(tmp_path):
     assert set(visited(result.study)) == grid_points(space) and len(set(visited(result.study))) == 12
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
     assert len({t.user_attrs["worker"] for t in trials}) == 2  # both processes ran trials
+
+
+def test_sigterm_to_the_search_alone_stops_its_workers_too(tmp_path):
+    """A scheduler or ``timeout`` signals the main process only: its workers must not run on unseen."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}}))
+    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none",
+               "--out", str(tmp_path / "out"), "--no-final", "--quiet"]
+    search = subprocess.Popen([*command, "--n-trials", "400"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")):
+        time.sleep(0.2)
+    search.send_signal(signal.SIGTERM)
+    assert search.wait(timeout=60) == 130
+    time.sleep(1.0)
+    trials = load_study(tmp_path / "out").trials
+    assert not [t.number for t in trials if t.state == TrialState.RUNNING]  # every worker stopped and said so
+    time.sleep(1.0)
+    assert len(load_study(tmp_path / "out").trials) == len(trials)  # and none started another trial
 
 
 def synthetic_space():
@@ -105,6 +129,14 @@ def test_pruning_stops_trials_early(tmp_path, pruner):
     assert all(len(t.intermediate_values) < 8 for t in pruned)
     assert all(len(t.intermediate_values) == 8 for t in complete)
     assert result.states["pruned"] == len(pruned)
+
+
+def test_a_trial_is_never_pruned_after_its_last_epoch(tmp_path):
+    space = SearchSpace.from_mapping({"dataset": "moons", "epochs": 3, "patience": 0, "schedule": "none", "hidden": [8],
+                                      "lr": {"low": 1e-5, "high": 0.3, "log": True}})
+    result = tune(space, tmp_path, sampler="random", n_trials=16, pruner="median", final=False, verbose=False)
+    # the median pruner may stop a trial from its third epoch on, which here is the last one
+    assert all(t.state == TrialState.COMPLETE and len(t.intermediate_values) == 3 for t in result.study.trials)
 
 
 def test_a_failing_trial_is_recorded_with_its_reason_and_the_study_goes_on(tmp_path):
@@ -165,18 +197,25 @@ def test_a_trial_left_running_by_a_killed_worker_is_run_again(tmp_path):
 def test_continuing_with_another_space_is_refused(tmp_path):
     tune(SearchSpace.from_mapping(GRID), tmp_path, sampler="grid", n_trials=1, final=False, verbose=False)
     other = SearchSpace.from_mapping({**GRID, "lr": {"choices": [0.5]}})
-    with pytest.raises(SearchSpaceError, match="holds a different search"):
+    with pytest.raises(SearchSpaceError, match="was created with another search space"):
         tune(other, tmp_path, sampler="grid", final=False, verbose=False)
+    with pytest.raises(SearchSpaceError, match="was created with another sampler"):
+        tune(SearchSpace.from_mapping(GRID), tmp_path, sampler="random", final=False, verbose=False)
+    with pytest.raises(SearchSpaceError, match="was created with another metric"):
+        tune(SearchSpace.from_mapping(GRID), tmp_path, metric="val_loss", final=False, verbose=False)
+
+
+def test_continuing_without_naming_the_sampler_keeps_the_studys(tmp_path):
+    space = SearchSpace.from_mapping(GRID)
+    tune(space, tmp_path, sampler="grid", n_trials=3, final=False, verbose=False)
+    result = tune(space, tmp_path, final=False, verbose=False)  # no sampler, no budget: the rest of the grid
+    assert len(result.study.trials) == 12 and set(visited(result.study)) == grid_points(space)
 
 
 def test_one_folder_is_driven_by_one_search_at_a_time(tmp_path):
     with folder_lock(tmp_path):
         with pytest.raises(RuntimeError, match="another mlplab tune is running in"):
             tune(SearchSpace.from_mapping(GRID), tmp_path, sampler="grid", n_trials=1, final=False, verbose=False)
-
-
-def test_the_budget_is_split_evenly_over_workers():
-    assert shares(7, 2) == [4, 3] and shares(1, 3) == [1, 0, 0] and sum(shares(20, 3)) == 20
 
 
 def test_the_test_set_is_never_the_metric():

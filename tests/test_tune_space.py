@@ -56,6 +56,25 @@ def test_grid_enumerates_choices_and_stepped_ranges():
     assert space.config_for({"batch_size": 64, "dropout": 0.2, "hidden": "none"})["hidden"] == []
 
 
+def test_an_integer_range_is_a_grid_without_a_step():
+    assert SearchSpace.from_mapping({"epochs": {"low": 3, "high": 6}}).grid() == {"epochs": [3, 4, 5, 6]}
+
+
+def test_one_hidden_layer_may_be_written_as_its_size():
+    space = SearchSpace.from_mapping({"hidden": {"choices": [8, [16, 8]]}})
+    assert space.grid() == {"hidden": ["8", "16-8"]}
+    assert space.config_for({"hidden": "8"})["hidden"] == [8]
+    with pytest.raises(SearchSpaceError, match="choices must differ"):
+        SearchSpace.from_mapping({"hidden": {"choices": [8, [8]]}})
+
+
+def test_a_fixed_null_means_what_it_means_to_mlplab_train(tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text("schedule: null\npatience: null\nlr: {low: 1.0e-3, high: 1.0e-2}\n")
+    space = SearchSpace.from_file(path)
+    assert space.fixed["schedule"] is None and space.fixed["patience"] is None
+
+
 def test_grid_refuses_a_continuous_range_and_says_what_to_give():
     space = SearchSpace.from_mapping({"lr": {"low": 1e-4, "high": 1e-2, "log": True}})
     with pytest.raises(SearchSpaceError, match="lr: the grid sampler needs a finite set.*choices.*step"):

@@ -24,9 +24,11 @@ def add_tune_parser(sub: Any) -> None:
     p.add_argument("--dataset", choices=DATASETS, help="fixes the dataset (overrides the file)")
     p.add_argument("--epochs", type=int, help="fixes the epochs of every trial (overrides the file)")
     p.add_argument("--data-dir", help="folder holding the IDX files")
-    p.add_argument("--sampler", choices=("tpe", "random", "grid"), default="tpe", help="tpe (Bayesian, default), random or grid")
+    p.add_argument("--sampler", choices=("tpe", "random", "grid"),
+                   help="tpe (Bayesian), random or grid (default: the study's own, or tpe for a new one)")
     p.add_argument("--n-trials", type=int, help="trials of the whole study (default 20; grid: its size)")
-    p.add_argument("--metric", choices=("val_accuracy", "val_loss"), default="val_accuracy", help="validation metric to optimize")
+    p.add_argument("--metric", choices=("val_accuracy", "val_loss"),
+                   help="validation metric to optimize (default: the study's own, or val_accuracy)")
     p.add_argument("--pruner", choices=("median", "halving", "none"), default="median", help="early stop of unpromising trials")
     p.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
     p.add_argument("--storage", help="database URL shared by several machines, e.g. postgresql://user:pw@host/db "
@@ -43,13 +45,13 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from ..tune import DEFAULT_SPACE, SearchSpace, stored_space, tune
 
     flags = {"dataset": args.dataset, "epochs": args.epochs, "data_dir": args.data_dir}
-    if args.config:
-        space = SearchSpace.from_file(args.config, flags)
-    elif args.storage:
-        space = stored_space(args.storage, args.study, flags)
-    else:
-        space = SearchSpace.from_mapping(DEFAULT_SPACE, flags)
     try:
+        if args.config:
+            space = SearchSpace.from_file(args.config, flags)
+        elif args.storage:
+            space = stored_space(args.storage, args.study, flags)
+        else:
+            space = SearchSpace.from_mapping(DEFAULT_SPACE, flags)
         result = tune(
             space,
             args.out,
@@ -70,6 +72,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished trials are kept; run the same command to resume (results in {args.out})", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        if type(error).__module__.split(".")[0] not in ("sqlalchemy", "psycopg", "psycopg2") and not isinstance(error, ImportError):
+            raise
+        print(f"mlplab tune: error: cannot use the storage {_without_password(args.storage)}: "
+              f"{str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
     summary = result.summary()
     if args.json:
         print(json.dumps(summary))
@@ -82,3 +90,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
             print(f"best configuration: {summary['best_config']}   (mlplab train --config {summary['best_config']})")
         print(f"report: {summary['report']}")
     return 0
+
+
+def _without_password(url: str | None) -> str:
+    """``postgresql://user:***@host/db``: a URL fit to print."""
+    if not url or "@" not in url or "://" not in url:
+        return str(url)
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url

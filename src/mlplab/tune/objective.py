@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -46,18 +47,26 @@ def training_data(config: dict[str, Any]) -> tuple[Dataset, tuple[np.ndarray, ..
     return _DATA[key]
 
 
-class PruneOnPlateau(Callback):
-    """Report each epoch's ``monitor`` to the Optuna trial and stop the trial when the pruner says so."""
+def forget_training_data() -> None:
+    """Drop this process's loaded datasets."""
+    _DATA.clear()
 
-    def __init__(self, trial: optuna.Trial, monitor: str) -> None:
-        self.trial, self.monitor = trial, monitor
+
+class PruneOnPlateau(Callback):
+    """Report each epoch's ``monitor`` to the Optuna trial and stop the trial when the pruner says so.
+
+    Never after the last of ``epochs`` epochs: the trial is trained by then, pruning it saves nothing.
+    """
+
+    def __init__(self, trial: optuna.Trial, monitor: str, epochs: int) -> None:
+        self.trial, self.monitor, self.epochs = trial, monitor, epochs
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         value = float(logs[self.monitor])
         if not math.isfinite(value):
             raise FloatingPointError(f"{self.monitor} is {value} after epoch {epoch + 1}")
         self.trial.report(value, epoch)
-        if self.trial.should_prune():
+        if epoch + 1 < self.epochs and self.trial.should_prune():
             raise optuna.TrialPruned(f"{self.monitor} {value:.4f} after epoch {epoch + 1}")
 
 
@@ -77,8 +86,8 @@ class TrainObjective:
     metric: str = "val_accuracy"
 
     def __call__(self, trial: optuna.Trial) -> float:
-        trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
         try:
+            trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             with np.errstate(all="ignore"):  # a diverging trial fails with its reason; no overflow warnings
                 return self.train(self.space.suggest(trial), trial)
         except optuna.TrialPruned:
@@ -91,7 +100,7 @@ class TrainObjective:
         """Train one configuration; record its epochs and time on the trial; return the best epoch's metric."""
         data, (x, y, x_val, y_val) = training_data(config)
         model = build_model(config, data, x)
-        callbacks: list[Callback] = [PruneOnPlateau(trial, self.metric)]
+        callbacks: list[Callback] = [PruneOnPlateau(trial, self.metric, config["epochs"])]
         if config["patience"]:
             callbacks.insert(0, EarlyStopping(self.metric, patience=config["patience"], restore_best_weights=False))
         trainer = build_trainer(config, model, callbacks, verbose=0)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +17,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .final import retrain_and_test
-from .objective import TrainObjective, direction_of, training_data
+from .objective import TrainObjective, direction_of, forget_training_data, training_data
 from .results import (
     best_trial,
     parameter_importances,
@@ -26,18 +29,8 @@ from .results import (
     write_trials_csv,
 )
 from .space import SearchSpace, SearchSpaceError
-from .study import (
-    SAMPLERS,
-    WorkerPlan,
-    budget_left,
-    make_pruner,
-    open_storage,
-    open_study,
-    requeue_interrupted,
-    run_workers,
-    shares,
-    threads_per_worker,
-)
+from .study import SAMPLERS, budget_left, make_pruner, open_storage, open_study, requeue_interrupted
+from .workers import WorkerPlan, run_workers, sigterm_as_interrupt, threads_per_worker
 
 LOCAL_ONLY = ("out", "data_dir", "download")
 """Options that may differ between machines joining one study."""
@@ -107,9 +100,9 @@ def tune(
     space: SearchSpace,
     out_dir: str | Path,
     *,
-    sampler: str = "tpe",
+    sampler: str | None = None,
     n_trials: int | None = None,
-    metric: str = "val_accuracy",
+    metric: str | None = None,
     pruner: str = "median",
     workers: int = 1,
     storage: str | None = None,
@@ -127,17 +120,21 @@ def tune(
     out_dir : path
         Results folder: ``study.journal`` (the default storage), ``trials.csv``, ``best.yaml``,
         ``history.png``, ``importance.png``, ``report.md``, ``result.json`` and ``final/``.
-    sampler : {"tpe", "random", "grid"}
-        TPE is Bayesian optimization (a tree-structured Parzen estimator); grid visits every point once.
+    sampler : {"tpe", "random", "grid"}, optional
+        TPE is Bayesian optimization (a tree-structured Parzen estimator); grid visits every point
+        once. Default: the study's own when it exists, else ``"tpe"``.
     n_trials : int, optional
         Trials of the whole study (default 20; the grid's size for ``grid``, never more). Running
         the search again with the same folder continues it up to this number.
-    metric : {"val_accuracy", "val_loss"}
-        Validation metric to optimize; the test set is never used to choose.
+    metric : {"val_accuracy", "val_loss"}, optional
+        Validation metric to optimize; the test set is never used to choose. Default: the study's
+        own when it exists, else ``"val_accuracy"``.
     pruner : {"median", "halving", "none"}
         How unpromising trials are stopped early from their per-epoch validation metric.
     workers : int
         Worker processes on this machine; they share the cores (BLAS threads split between them).
+        They are started with ``spawn``: a script calling ``tune(workers=2)`` needs an
+        ``if __name__ == "__main__":`` guard.
     storage : str, optional
         Database URL (``postgresql://user:password@host/db``) for a study shared by several machines;
         default a journal file in ``out_dir``.
@@ -145,39 +142,44 @@ def tune(
         Study name in the storage; sampler seed; whether to retrain and test the best configuration;
         whether to print a line per trial.
     """
-    if sampler not in SAMPLERS:
+    if sampler is not None and sampler not in SAMPLERS:
         raise SearchSpaceError(f"unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)}")
     make_pruner(pruner)
-    direction = direction_of(metric)
+    if metric is not None:
+        direction_of(metric)
     if int(workers) < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     if n_trials is not None and int(n_trials) < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials!r}")
-    budget = int(n_trials or 20)
-    if sampler == "grid":
-        budget = min(n_trials or space.grid_size(), space.grid_size())
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with folder_lock(out_dir):
-        dataset = training_data(space.fixed)[0].name  # loads it once; a missing Fashion-MNIST falls back to digits
+    with folder_lock(out_dir), sigterm_as_interrupt():
+        dataset = training_data(space.fixed)[0].name  # a missing Fashion-MNIST falls back to digits, said once here
+        if workers > 1:
+            forget_training_data()  # the workers load their own copy
         space = replace(space, fixed={**space.fixed, "dataset": dataset})
-        search = {"space": {k: v for k, v in space.spec().items() if k not in LOCAL_ONLY}, "metric": metric}
-        study = open_study(storage, out_dir, study_name, direction, {"search": search, "sampler": sampler})
+        study = open_study(storage, out_dir, study_name, direction_of(metric or "val_accuracy"))
+        sampler, metric = _settle(study, space, sampler, metric)
+        budget = int(n_trials or 20)
+        if sampler == "grid":
+            budget = min(n_trials or space.grid_size(), space.grid_size())
         baseline = space.baseline() if sampler != "grid" else None
         if baseline is not None and not study.get_trials(deepcopy=False):
             study.enqueue_trial(baseline, user_attrs={"baseline": True}, skip_if_exists=True)
-        requeue_interrupted(study, stale_running=storage is None)
+        requeue_interrupted(study, stale_running=storage is None, host=None if storage is None else socket.gethostname())
         trials_so_far = len(study.get_trials(deepcopy=False))
+        machine = 0 if storage is None else zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode()) % 1_000_000
+        n_workers = min(int(workers), max(1, budget_left(study, budget)))
         plans = [
             WorkerPlan(
                 storage_url=storage, out_dir=out_dir, study_name=study_name, sampler=sampler, space=space,
-                seed=seed + 1000 * k + trials_so_far, pruner=pruner, n_trials=budget, share=share,
-                objective=TrainObjective(space, metric), threads=threads_per_worker(workers), verbose=verbose,
+                seed=seed + machine + 1000 * k + trials_so_far, pruner=pruner, n_trials=budget,
+                objective=TrainObjective(space, metric), threads=threads_per_worker(n_workers), verbose=verbose,
                 n_startup_trials=max(3, min(10, budget // 3)),
             )
-            for k, share in enumerate(shares(budget_left(study, budget), int(workers)))
+            for k in range(n_workers)
         ]
         run_workers(plans)
         search_seconds = time.perf_counter() - start
@@ -185,6 +187,31 @@ def tune(
         result.seconds = time.perf_counter() - start
         (out_dir / "result.json").write_text(json.dumps(result.summary(), indent=1) + "\n")
         return result
+
+
+def _settle(study: optuna.Study, space: SearchSpace, sampler: str | None, metric: str | None) -> tuple[str, str]:
+    """The sampler and metric: those asked for, else the study's own; record them on a new study.
+
+    A study continued with another space, metric or sampler is refused, naming what differs.
+    """
+    stored = study.user_attrs.get("search")
+    sampler = sampler or study.user_attrs.get("sampler") or "tpe"
+    metric = metric or (stored or {}).get("metric") or "val_accuracy"
+    search = {"space": {k: v for k, v in space.spec().items() if k not in LOCAL_ONLY}, "metric": metric}
+    if stored is None:
+        study.set_user_attr("search", search)
+        study.set_user_attr("sampler", sampler)
+        return sampler, metric
+    differ = [name for name, ours, theirs in (("search space", search["space"], stored["space"]),
+                                               ("metric", metric, stored["metric"]),
+                                               ("sampler", sampler, study.user_attrs.get("sampler")))
+              if ours != theirs]
+    if differ:
+        raise SearchSpaceError(
+            f"study {study.study_name!r} in this storage was created with another {' and '.join(differ)}; "
+            "use another --out or --study, or the same settings to continue it"
+        )
+    return sampler, metric
 
 
 def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir: Path, final: bool,

@@ -16,7 +16,7 @@ A range ``{low, high}`` is sampled uniformly, ``log: true`` uniformly in
 :math:`\\log x` (``low > 0``), and ``step: s`` on the points
 ``low, low + s, ..., high``. Integer options (``batch_size``, ``epochs``,
 ``patience``) draw integers. The grid sampler needs a finite set for every
-searched option: ``choices``, or a range with a ``step``.
+searched option: ``choices``, an integer range, or a range with a ``step``.
 """
 
 from __future__ import annotations
@@ -131,6 +131,8 @@ class Dimension:
         """Every value of a finite dimension, encoded as Optuna stores it."""
         if self.choices is not None:
             return [_encode(c) for c in self.choices]
+        if self.step is None and self.is_int and not self.log:
+            return list(range(int(self.low), int(self.high) + 1))
         if self.step is None:
             raise SearchSpaceError(
                 f"{self.name}: the grid sampler needs a finite set of values; give choices "
@@ -197,6 +199,8 @@ def parse_dimension(option: str, spec: Mapping[str, Any]) -> Dimension:
         if not isinstance(choices, (list, tuple)) or not choices:
             raise SearchSpaceError(f"{option}: choices must be a non-empty list, got {choices!r}")
         values = tuple(tuple(c) if isinstance(c, list) else c for c in choices)
+        if option == "hidden":  # one hidden layer may be written as its size alone: 64 is [64]
+            values = tuple((c,) if isinstance(c, int) and not isinstance(c, bool) else c for c in values)
         if option in FLOAT_OPTIONS:  # YAML reads 1e-3 (no dot) as a string
             values = tuple(_number(option, "choice", v) if isinstance(v, str) else v for v in values)
         for value in values:
@@ -253,7 +257,7 @@ class SearchSpace:
         searched = {k: v for k, v in options.items() if isinstance(v, Mapping) and k not in flags}
         if not searched:
             raise SearchSpaceError("the search space has no searched option: give at least one as {low, high} or {choices}")
-        fixed = resolve({k: v for k, v in options.items() if k not in searched} | flags)
+        fixed = resolve(flags, base={**DEFAULTS, **{k: v for k, v in options.items() if k not in searched}})
         dimensions = tuple(parse_dimension(name, spec) for name, spec in searched.items())
         return cls(fixed=fixed, dimensions=dimensions)
 

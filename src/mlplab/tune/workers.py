@@ -1,0 +1,215 @@
+"""The workers of a search: each runs trials until the study's budget is used, alone or in separate processes.
+
+Before each trial a worker takes the folder's budget lock (a file lock in the
+output folder), counts the study's trials and, if budget is left, starts one;
+the lock is released as soon as the trial is registered as running. So the
+workers of one machine never run more than the budget between them. Workers
+on other machines have their own folders: two that start a trial at the same
+moment may run one trial beyond the budget, never one trial twice.
+
+On a database a worker that finds no budget left waits while trials of other
+machines are still running: one whose machine died is failed by its stale
+heartbeat and queued again, and this worker runs it. So each machine stops
+when the study is complete, and writes its results from the whole study.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from .space import SearchSpace
+from .study import FAIL_REASON, budget_left, make_pruner, make_sampler, open_storage
+
+WAIT_SECONDS = 5.0
+"""How often a worker on a database looks again for trials left by other machines."""
+
+
+@dataclass
+class WorkerPlan:
+    """What one worker process needs to join the study (picklable, for ``spawn``)."""
+
+    storage_url: str | None
+    out_dir: Path
+    study_name: str
+    sampler: str
+    space: SearchSpace
+    seed: int
+    pruner: str
+    n_trials: int
+    objective: Callable[[optuna.Trial], float]
+    threads: int | None = None
+    verbose: bool = True
+    n_startup_trials: int = 10
+
+
+class BudgetLock:
+    """``OUT/.budget.lock``: held from counting the trials until the next trial is running."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / ".budget.lock"
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock, the budget may be overshot by a trial
+            return
+        self._handle = open(self.path, "w")
+        fcntl.flock(self._handle, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the file releases the lock
+            self._handle = None
+
+
+class _GuardedObjective:
+    """The objective, releasing the budget lock first (Optuna has registered the trial as running by then),
+    and recording why it failed when it raises, so that only an interrupted trial fails without a reason."""
+
+    def __init__(self, objective: Callable[[optuna.Trial], float], lock: BudgetLock) -> None:
+        self.objective, self.lock = objective, lock
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        self.lock.release()
+        try:
+            return self.objective(trial)
+        except optuna.TrialPruned:
+            raise
+        except Exception as error:
+            if FAIL_REASON not in trial.user_attrs:
+                trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
+            raise
+
+
+def _print_trial(study: optuna.Study, trial: FrozenTrial) -> None:
+    seconds = trial.duration.total_seconds() if trial.duration else 0.0
+    params = "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in trial.params.items())
+    if trial.state == TrialState.COMPLETE:
+        outcome = f"{trial.value:.4f}"
+    elif trial.state == TrialState.PRUNED:
+        outcome = f"pruned after {len(trial.intermediate_values)} epochs"
+    else:
+        outcome = f"failed: {trial.user_attrs.get(FAIL_REASON, 'interrupted')}"
+    print(f"trial {trial.number:3d}  {outcome}  ({seconds:.1f} s)  {params}", flush=True)
+
+
+def _others_running(study: optuna.Study) -> bool:
+    return any(t.state == TrialState.RUNNING for t in study.get_trials(deepcopy=False))
+
+
+def run_worker(plan: WorkerPlan) -> None:
+    """Run trials in this process until the study's budget is used (the body of every worker)."""
+    from threadpoolctl import threadpool_limits
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = open_storage(plan.storage_url, plan.out_dir)
+    sampler = make_sampler(plan.sampler, plan.space, plan.seed, plan.n_startup_trials)
+    study = optuna.load_study(study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner))
+    lock = BudgetLock(plan.out_dir)
+    objective = _GuardedObjective(plan.objective, lock)
+    callbacks = [_print_trial] if plan.verbose else []
+    shared = plan.storage_url is not None
+    with threadpool_limits(plan.threads) if plan.threads else contextlib.nullcontext():
+        while True:
+            lock.acquire()
+            try:
+                if shared:
+                    optuna.storages.fail_stale_trials(study)
+                if budget_left(study, plan.n_trials) > 0:
+                    study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=callbacks, gc_after_trial=False)
+                    continue
+            finally:
+                lock.release()
+            if not (shared and _others_running(study)):
+                return
+            time.sleep(WAIT_SECONDS)
+
+
+def _worker_process(plan: WorkerPlan) -> None:
+    try:
+        run_worker(plan)
+    except KeyboardInterrupt:  # the coordinator reports the interruption
+        sys.exit(130)
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def threads_per_worker(workers: int) -> int | None:
+    """BLAS threads per worker so that ``workers`` processes share the cores without oversubscription."""
+    return None if workers <= 1 else max(1, math.floor(usable_cores() / workers))
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (a scheduler, ``timeout``, ``kill``) stops the search as Ctrl-C does."""
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_workers(plans: list[WorkerPlan]) -> None:
+    """Run one worker in this process, or several as separate processes, and wait for all of them.
+
+    Interrupted (Ctrl-C, or SIGTERM to this process alone), the workers are interrupted
+    too, so that each marks its trial as interrupted, and are waited for.
+    """
+    if len(plans) <= 1:
+        for plan in plans:
+            run_worker(plan)
+        return
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_worker_process, args=(plan,), name=f"mlplab-tune-{k}", daemon=True)
+                 for k, plan in enumerate(plans)]
+    for process in processes:
+        process.start()
+    try:
+        for process in processes:
+            process.join()
+    except KeyboardInterrupt:
+        _interrupt(processes)
+        raise
+    failed = [p for p in processes if p.exitcode not in (0, None)]
+    if any(p.exitcode == 130 for p in failed):
+        raise KeyboardInterrupt
+    if failed:
+        raise RuntimeError(f"{len(failed)} worker process(es) ended with an error (exit codes {[p.exitcode for p in failed]})")
+
+
+def _interrupt(processes: list[Any]) -> None:
+    """Give the workers a moment (Ctrl-C reached them too), then interrupt those still running, then stop them."""
+    deadline = time.monotonic() + 2.0
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + 30.0
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.terminate()
