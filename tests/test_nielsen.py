@@ -168,3 +168,20 @@ def test_the_books_chapter_1_script_on_fashion_mnist(capsys):
     net.SGD(training_data[:10000], 2, 10, 3.0, test_data=test_data[:2000])
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith("Epoch 1 : ") and int(last.split()[3]) > 1300  # above 65% after two epochs on 10,000 images
+
+
+@pytest.mark.skipif(find_dataset_dir("fashion-mnist") is None, reason="Fashion-MNIST not found (install dataset-fashion-mnist)")
+def test_the_books_chapter_3_session_on_fashion_mnist(capsys, tmp_path):
+    """Chapter 3's session (``large_weight_initializer``, monitoring, L2 on a 1,000-image subset, ``save``)."""
+    training_data, validation_data, test_data = mnist_loader.load_data_wrapper("fashion-mnist")
+    net = network2.Network([784, 30, 10], cost=network2.CrossEntropyCost, rng=0)
+    net.large_weight_initializer()
+    evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = net.SGD(
+        training_data[:1000], 3, 10, 0.5, evaluation_data=test_data[:1000], lmbda=0.1,
+        monitor_evaluation_cost=True, monitor_evaluation_accuracy=True, monitor_training_cost=True,
+        monitor_training_accuracy=True)
+    assert len(evaluation_accuracy) == 3 and training_accuracy[-1] > 600 and evaluation_accuracy[-1] > 500
+    assert training_cost[-1] < training_cost[0]
+    net.save(tmp_path / "net.json")
+    assert network2.load(tmp_path / "net.json").accuracy(test_data[:1000]) == evaluation_accuracy[-1]
+    assert "Accuracy on evaluation data:" in capsys.readouterr().out

@@ -52,8 +52,7 @@ def test_two_workers_on_the_journal_file_lose_and_duplicate_nothing(tmp_path):
     space = SearchSpace.from_mapping(GRID)
     result = tune(space, tmp_path, sampler="grid", workers=2, final=False, verbose=False)
     trials = result.study.trials
-    assert sorted(t.number for t in trials) == list(range(12))
-    assert set(visited(result.study)) == grid_points(space) and len(set(visited(result.study))) == 12
+    assert len(trials) == 12 and set(visited(result.study)) == grid_points(space)  # every point, none twice
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
     assert len({t.user_attrs["worker"] for t in trials}) == 2  # both processes ran trials
 
@@ -302,7 +301,7 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path):
     assert finish.returncode == 0, finish.stderr[-500:]
     trials = load_study(tmp_path / "out").trials
     assert sum(t.state == TrialState.COMPLETE for t in trials) == done + 2
-    assert [t.number for t in trials] == list(range(len(trials)))
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
 
 
 def _trials_if_any(out_dir):

@@ -110,6 +110,10 @@ class BaseMLP(BaseEstimator):
     def _n_outputs(self, targets: np.ndarray) -> int:
         raise NotImplementedError
 
+    def _decode(self, targets: np.ndarray) -> np.ndarray:
+        """Training targets back in the form ``y`` was given (labels, or a 1-D or 2-D array)."""
+        raise NotImplementedError
+
     def _split(self, x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
         raise NotImplementedError
 
@@ -193,7 +197,7 @@ class BaseMLP(BaseEstimator):
         epochs = 1 if incremental else self.max_iter
         best_weights = None
         for _ in range(epochs):
-            self._set_rate(n)
+            self._set_rate()
             logs = self._epoch(x_fit, targets)
             self.n_iter_ += 1
             self.t_ += n
@@ -237,7 +241,7 @@ class BaseMLP(BaseEstimator):
         trainer.fit(x, targets, epochs=trainer.epoch + 1)
         return {k: v[-1] for k, v in trainer.history.history.items()}
 
-    def _set_rate(self, n: int) -> None:
+    def _set_rate(self) -> None:
         """scikit-learn's per-epoch rate for SGD: constant, ``invscaling`` :math:`\\eta_0/(t+1)^{p}` or ``adaptive``."""
         if not hasattr(self, "_rate") or self.n_iter_ == 0:
             self._rate = self.learning_rate_init
