@@ -419,3 +419,16 @@ def test_spirals_formula_without_noise():
 def test_toy_arguments_are_validated(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_noisy_xor_and_blobs():
+    from mlplab.datasets import blobs, noisy_xor
+
+    x, y = noisy_xor(400, noise=0.0, rng=0)
+    assert x.shape == (400, 2) and x.dtype == np.float32 and np.bincount(y).tolist() == [200, 200]
+    np.testing.assert_array_equal(y, (x[:, 0] * x[:, 1] < 0).astype(np.int64))  # the XOR of the signs
+    x, y = blobs(301, noise=0.0, rng=1)
+    assert np.bincount(y).tolist() == [151, 150] and set(map(tuple, x[y == 0])) == {(-1.0, -1.0)}
+    a, _ = blobs(50, noise=0.3, rng=2)
+    b, _ = blobs(50, noise=0.3, rng=2)
+    np.testing.assert_array_equal(a, b)

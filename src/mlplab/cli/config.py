@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-DATASETS = ("fashion-mnist", "mnist", "digits", "xor", "moons", "circles", "spirals")
+DATASETS = ("fashion-mnist", "mnist", "digits", "xor", "moons", "circles", "spirals", "blobs")
 
 DEFAULTS: dict[str, Any] = {
     "dataset": "fashion-mnist",
@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "val_fraction": 0.1,
     "standardize": True,
     "expand": False,
+    "points": 1000,
+    "noise": None,
+    "test_fraction": 0.2,
     "seed": 0,
     "out": "runs",
 }

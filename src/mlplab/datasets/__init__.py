@@ -29,7 +29,7 @@ from .images import (
     mnist,
 )
 from .preprocessing import Standardizer, expand_by_shifts, minibatches, one_hot, standardize, train_val_split
-from .toy import circles, moons, spirals, xor
+from .toy import blobs, circles, moons, noisy_xor, spirals, xor
 
 __all__ = [
     "CHECKSUMS",
@@ -41,6 +41,7 @@ __all__ = [
     "Dataset",
     "DownloadError",
     "Standardizer",
+    "blobs",
     "circles",
     "digits",
     "download_dataset",
@@ -51,6 +52,7 @@ __all__ = [
     "minibatches",
     "mnist",
     "moons",
+    "noisy_xor",
     "one_hot",
     "read_idx",
     "spirals",

@@ -1,4 +1,4 @@
-"""Small 2-D data sets for experiments you can plot: XOR, moons, circles, spirals.
+"""Small 2-D data sets for experiments you can plot: XOR, noisy XOR, blobs, moons, circles, spirals.
 
 Each returns ``(x, y)``: ``x`` float32 of shape ``(n, 2)``, ``y`` int64 class
 labels of shape ``(n,)``. Classes get ``n // k`` samples each, the first
@@ -15,7 +15,7 @@ import numpy as np
 from .._validation import check_fraction, check_positive, check_positive_int
 from ..rng import as_generator
 
-__all__ = ["circles", "moons", "spirals", "xor"]
+__all__ = ["blobs", "circles", "moons", "noisy_xor", "spirals", "xor"]
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +36,33 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     y = np.array([0, 1, 1, 0], dtype=np.int64)
     return x, y
+
+
+def noisy_xor(n: int = 400, noise: float = 0.15, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""XOR as clouds: ``n`` points around the four corners :math:`(\pm 1, \pm 1)`, class :math:`[x_1 x_2 < 0]`.
+
+    Corners :math:`(1, 1)` and :math:`(-1, -1)` are class 0, the other two class 1 (the
+    XOR of the signs); each point is its corner plus :math:`N(0, \text{noise}^2)` per coordinate.
+    """
+    n = check_positive_int("n", n)
+    noise = check_positive("noise", noise, allow_zero=True)
+    rng = as_generator(rng)
+    corners = [np.array([[1.0, 1.0]]), np.array([[-1.0, -1.0]]), np.array([[1.0, -1.0]]), np.array([[-1.0, 1.0]])]
+    sizes = _class_sizes(n, 4)
+    clouds = [np.repeat(c, size, axis=0) for c, size in zip(corners, sizes)]
+    return _finish([np.concatenate(clouds[:2]), np.concatenate(clouds[2:])], noise, rng)
+
+
+def blobs(n: int = 400, noise: float = 0.5, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two Gaussian blobs centred at :math:`(-1, -1)` (class 0) and :math:`(1, 1)` (class 1), spread ``noise``.
+
+    Linearly separable when ``noise`` is small; they overlap more as it grows.
+    """
+    n = check_positive_int("n", n)
+    noise = check_positive("noise", noise, allow_zero=True)
+    rng = as_generator(rng)
+    n0, n1 = _class_sizes(n, 2)
+    return _finish([np.full((n0, 2), -1.0), np.full((n1, 2), 1.0)], noise, rng)
 
 
 def _class_sizes(n: int, k: int) -> list[int]:

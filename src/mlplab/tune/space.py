@@ -54,6 +54,9 @@ FIXED_ONLY = {
     "out": "it does not change the model",
     "seed": "a search over seeds fits the validation set's noise",
     "val_fraction": "every trial must be judged on the same validation set",
+    "points": "every trial must train on the same data",
+    "noise": "every trial must train on the same data",
+    "test_fraction": "every trial must train on the same data",
 }
 """Options that cannot be searched, and why."""
 
