@@ -1,4 +1,4 @@
-"""The ``mlplab`` command line: ``train``, ``evaluate``, ``predict``, ``info``, ``tune``, ``bench`` and ``lab``.
+"""The ``mlplab`` command line: ``train``, ``evaluate``, ``predict``, ``info``, ``tune``, ``playground``, ``bench`` and ``lab``.
 
 Built on :mod:`argparse`, whose ``nargs="+"`` reads ``--hidden 256 128`` as
 the lectures write layer sizes. Every ``train`` option can also come from a
@@ -20,6 +20,7 @@ from .. import __version__
 from .bench import add_bench_parser, cmd_bench
 from .config import DATASETS, DEFAULTS, read_config_file, resolve
 from .lab import add_lab_parser, cmd_lab
+from .playground import add_playground_parser, cmd_playground
 from .tune import add_tune_parser, cmd_tune
 
 EXIT_INTERRUPTED = 130
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     _train_parser(sub)
     _model_parsers(sub)
     add_tune_parser(sub)
+    add_playground_parser(sub)
     add_bench_parser(sub)
     add_lab_parser(sub)
     return parser
@@ -177,7 +179,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlplab`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "info": cmd_info, "tune": cmd_tune, "bench": cmd_bench, "lab": cmd_lab}
+    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "info": cmd_info, "tune": cmd_tune, "playground": cmd_playground, "bench": cmd_bench, "lab": cmd_lab}
     try:
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:

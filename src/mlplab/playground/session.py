@@ -1,0 +1,145 @@
+"""One browser tab's training: the data, the network and trainer of ``mlplab train``, and what the page draws.
+
+The data, model and trainer are built by the same functions as ``mlplab train``
+from the same configuration, so an exported run repeats this one. After each
+epoch the session can describe itself for the page: the metrics of the epochs
+not yet sent, the decision boundary on a grid, each hidden layer's activation
+histogram and each weight matrix's gradient norm.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..cli.data import load_dataset
+from ..cli.train import build_model, build_trainer, split_data
+from ..functional import softmax
+from ..layers import Dense
+from ..layers.activations import ACTIVATIONS
+from ..training import LearningRateScheduler, TrainingDiverged
+
+GRID = 64
+"""Cells per side of the decision-boundary heat map."""
+HISTOGRAM_BINS = 24
+SAMPLE = 500
+"""Training points the activation histograms are computed on."""
+
+
+def _projection(x: np.ndarray) -> np.ndarray:
+    """The two principal directions of ``x`` (for drawing 64-pixel digits as points)."""
+    centred = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return vt[:2].T
+
+
+class Session:
+    """A training run the page drives: ``epoch()``, ``set_lr()``, and ``points()``/``state()`` to draw it."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.data = load_dataset(dict(config))
+        self.x, self.y, _, _ = split_data(config, self.data)
+        self.x_test, self.y_test = self.data.x_test, self.data.y_test
+        self.model = build_model(config, self.data, self.x)
+        self.trainer = build_trainer(config, self.model, [], verbose=0)
+        self.trainer.epochs = config["epochs"]
+        self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": [], "lr": []}
+        self.grad_norms: list[list[float]] = []
+        self.sent = 0
+        self.status = "ready"
+        self.message = ""
+        two_d = self.x.shape[1] == 2
+        self._project = None if two_d else _projection(self.x)
+        shown = self.x if two_d else self.x @ self._project
+        low, high = shown.min(axis=0), shown.max(axis=0)
+        pad = 0.1 * (high - low) + 1e-6
+        self.extent = [float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])]
+
+    @property
+    def epoch_count(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def finished(self) -> bool:
+        return self.trainer.epoch >= self.config["epochs"] or self.status == "diverged"
+
+    def epoch(self) -> None:
+        """Train one epoch, then test; a diverging run stops with status ``diverged`` and the message why."""
+        if self.finished:
+            return
+        try:
+            self.trainer.fit(self.x, self.y, epochs=self.trainer.epoch + 1)
+        except TrainingDiverged as error:
+            self.status, self.message = "diverged", f"diverged: {error}"
+            return
+        logs = {k: v[-1] for k, v in self.trainer.history.history.items()}
+        test = self.trainer.evaluate(self.x_test, self.y_test)
+        for key, value in (("loss", logs["loss"]), ("accuracy", logs.get("accuracy", math.nan)),
+                           ("test_loss", test["loss"]), ("test_accuracy", test.get("accuracy", math.nan)), ("lr", logs["lr"])):
+            self.history[key].append(float(value))
+        self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
+        if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])):
+            self.status, self.message = "diverged", "diverged: the loss is no longer a finite number"
+        elif self.trainer.epoch >= self.config["epochs"]:
+            self.status = "done"
+
+    def set_lr(self, lr: float) -> None:
+        """A new learning rate from the next step on; it replaces the schedule, if any (the rate stays constant)."""
+        self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
+        self.trainer.optimizer.lr = lr
+        self.config = {**self.config, "lr": lr, "schedule": None}
+
+    @property
+    def _dense(self) -> list[Dense]:
+        return [layer for layer in self.model.layers if isinstance(layer, Dense)]
+
+    # -- what the page draws -----------------------------------------------------------------------
+
+    def points(self) -> dict[str, Any]:
+        """The training and test points (projected for digits), the classes, and the drawing extent."""
+        def shown(x: np.ndarray) -> list[list[float]]:
+            x = x if self._project is None else x @ self._project
+            return np.round(x, 4).tolist()
+
+        return {"train": shown(self.x), "train_labels": self.y.tolist(), "test": shown(self.x_test),
+                "test_labels": self.y_test.tolist(), "classes": self.data.n_classes, "extent": self.extent,
+                "boundary": self._project is None, "summary": self.model.summary()}
+
+    def boundary(self) -> dict[str, Any] | None:
+        """The predicted class and its probability on a ``GRID`` x ``GRID`` grid over the extent (2-D data only)."""
+        if self._project is not None:
+            return None
+        x0, x1, y0, y1 = self.extent
+        gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
+        grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(self.x.dtype)
+        p = softmax(self.model.forward(grid).astype(np.float64), axis=1)
+        return {"size": GRID, "cls": p.argmax(axis=1).tolist(), "p": np.round(p.max(axis=1), 3).tolist()}
+
+    def layers(self) -> list[dict[str, Any]]:
+        """Each hidden activation's output histogram on up to ``SAMPLE`` training points."""
+        out, stats = self.x[:SAMPLE], []
+        activation_types = tuple(ACTIVATIONS.get(name) for name in ACTIVATIONS.names())
+        for layer in self.model.layers[:-1]:
+            out = layer.forward(out)
+            if isinstance(layer, activation_types):
+                values = out.astype(np.float64).ravel()
+                low, high = float(values.min()), float(values.max())
+                counts, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high if high > low else low + 1))
+                stats.append({"name": type(layer).__name__, "low": low, "high": high, "counts": counts.tolist(),
+                              "std": float(values.std())})
+        return stats
+
+    def state(self) -> dict[str, Any]:
+        """A ``state`` message: status, epoch, the metrics since the last one, boundary, layers, gradient norms."""
+        new = {k: v[self.sent:] for k, v in self.history.items()}
+        grads = self.grad_norms[self.sent:]
+        first = self.sent
+        self.sent = len(self.history["loss"])
+        finite = lambda xs: [None if not math.isfinite(v) else round(v, 6) for v in xs]  # noqa: E731
+        return {"type": "state", "status": self.status, "message": self.message, "epoch": self.trainer.epoch,
+                "from": first, "history": {k: finite(v) for k, v in new.items()},
+                "grad_norms": [finite(g) for g in grads], "lr": float(self.trainer.optimizer.lr),
+                "boundary": self.boundary(), "layers": self.layers()}

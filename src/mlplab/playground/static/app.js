@@ -1,0 +1,218 @@
+// mlplab playground: the page's side. Settings -> "setup" over the WebSocket; "state" messages -> drawings.
+"use strict";
+
+const PALETTE = ["#2b6cb0", "#dd6b20", "#2f855a", "#c53030", "#6b46c1", "#b7791f", "#2c7a7b", "#d53f8c", "#4a5568", "#718096"];
+const SETTINGS = ["dataset", "points", "noise", "test_fraction", "hidden", "activation", "init", "loss", "dropout",
+  "batch_norm", "l1", "l2", "optimizer", "lr", "schedule", "batch_size", "epochs", "clip_norm", "seed"];
+const $ = (id) => document.getElementById(id);
+
+let socket = null, points = null, history = null, gradNorms = [], running = false, setupTimer = null;
+
+// ---------------------------------------------------------------- settings
+
+function fillSelect(id, names) {
+  $(id).innerHTML = names.map((n) => `<option value="${n}">${n.replaceAll("_", " ")}</option>`).join("");
+}
+
+function readSettings() {
+  const config = {};
+  for (const key of SETTINGS) {
+    const el = $(key);
+    if (key === "hidden") config.hidden = el.value.trim() === "" ? [] : el.value.trim().split(/[\s,]+/).map(Number);
+    else if (el.type === "checkbox") config[key] = el.checked;
+    else if (el.tagName === "SELECT") config[key] = el.value;
+    else if (key === "clip_norm") config[key] = el.value === "" ? null : Number(el.value);
+    else config[key] = Number(el.value);
+  }
+  return config;
+}
+
+function writeSettings(config) {
+  for (const [key, value] of Object.entries(config)) {
+    const el = $(key);
+    if (!el) continue;
+    if (key === "hidden") el.value = value.join(" ");
+    else if (el.type === "checkbox") el.checked = value;
+    else el.value = value === null ? "" : value;
+  }
+  document.querySelectorAll("output").forEach((o) => { o.value = $(o.htmlFor).value; });
+}
+
+function configFromAddress() {
+  if (location.hash.length < 2) return {};
+  try { return JSON.parse(decodeURIComponent(location.hash.slice(1))); } catch { return {}; }
+}
+
+function sendSetup() {
+  const config = readSettings();
+  history = null;
+  history_replace(config);
+  send({ type: "setup", config });
+}
+
+function history_replace(config) {
+  window.history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(config)));
+}
+
+// ---------------------------------------------------------------- messages
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function setStatus(text, kind) {
+  const el = $("status");
+  el.textContent = text;
+  el.className = "status " + (kind || "");
+}
+
+function onMessage(event) {
+  const message = JSON.parse(event.data);
+  if (message.type === "error") { setStatus(message.message, "error"); return; }
+  if (message.type === "lr") { setStatus(`learning rate ${message.value} from now on`, running ? "running" : ""); return; }
+  if (message.type === "ready") {
+    points = message.points;
+    history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
+    gradNorms = [];
+    $("command").textContent = message.export.command;
+    $("config").textContent = message.export.config;
+    return;
+  }
+  if (message.type === "state") onState(message);
+}
+
+function onState(state) {
+  if (!history) return;
+  for (const key of Object.keys(history)) history[key].length = state.from;
+  gradNorms.length = state.from;
+  for (const [key, values] of Object.entries(state.history)) history[key].push(...values);
+  gradNorms.push(...state.grad_norms);
+  $("epoch").textContent = state.epoch;
+  const last = (key) => history[key].length ? history[key][history[key].length - 1] : null;
+  const show = (id, value, digits) => { $(id).textContent = value === null ? "–" : value.toFixed(digits); };
+  show("train-accuracy", last("accuracy"), 3); show("test-accuracy", last("test_accuracy"), 3);
+  show("train-loss", last("loss"), 4); show("test-loss", last("test_loss"), 4);
+  running = state.status === "running";
+  $("start").textContent = running ? "Pause" : "Start";
+  const texts = { ready: "ready: press Start", running: "training…", paused: "paused", done: "done: all epochs trained",
+    stopped: "stopped", diverged: state.message || "diverged" };
+  setStatus(texts[state.status] || state.status, state.status);
+  if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
+  drawBoundary(state.boundary);
+  drawChart($("loss-chart"), [{ values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], {});
+  drawChart($("accuracy-chart"), [{ values: history.accuracy, color: PALETTE[0] }, { values: history.test_accuracy, color: PALETTE[1], dash: [5, 4] }], { low: 0, high: 1 });
+  const layers = gradNorms.length ? gradNorms[0].length : 0;
+  drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => g[k]), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
+  drawLayers(state.layers);
+}
+
+// ---------------------------------------------------------------- drawing
+
+function drawBoundary(boundary) {
+  const canvas = $("boundary"), ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (!points) return;
+  const k = points.classes;
+  if (boundary) {
+    const n = boundary.size, image = new ImageData(n, n);
+    for (let i = 0; i < n * n; i++) {
+      const rgb = hex(PALETTE[boundary.cls[i] % PALETTE.length]);
+      const strength = Math.max(0, (boundary.p[i] - 1 / k) / (1 - 1 / k)) * 0.55 + 0.08;
+      for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 - strength * (255 - rgb[c]));
+      image.data[4 * i + 3] = 255;
+    }
+    const small = document.createElement("canvas");
+    small.width = n; small.height = n;
+    small.getContext("2d").putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+  }
+  const [x0, x1, y0, y1] = points.extent;
+  const px = (x) => (x - x0) / (x1 - x0) * canvas.width, py = (y) => (y1 - y) / (y1 - y0) * canvas.height;
+  const dot = (xy, label, filled) => {
+    ctx.beginPath(); ctx.arc(px(xy[0]), py(xy[1]), 3.2, 0, 2 * Math.PI);
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+    if (filled) { ctx.fillStyle = PALETTE[label % PALETTE.length]; ctx.fill(); ctx.stroke(); }
+    else { ctx.strokeStyle = PALETTE[label % PALETTE.length]; ctx.lineWidth = 1.6; ctx.stroke(); }
+  };
+  points.train.forEach((xy, i) => dot(xy, points.train_labels[i], true));
+  points.test.forEach((xy, i) => dot(xy, points.test_labels[i], false));
+  if (!boundary) {
+    ctx.fillStyle = "#6b7785"; ctx.font = "12px system-ui";
+    ctx.fillText("64-pixel digits, drawn on their two principal directions", 10, canvas.height - 10);
+  }
+}
+
+function hex(color) {
+  return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+}
+
+function drawChart(canvas, series, { low, high, log }) {
+  if (canvas.clientWidth && canvas.width !== canvas.clientWidth) canvas.width = canvas.clientWidth;
+  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 34;
+  ctx.clearRect(0, 0, w, h);
+  const tf = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
+  const all = series.flatMap((s) => s.values.filter((v) => v !== null && isFinite(v)).map(tf));
+  const n = Math.max(1, ...series.map((s) => s.values.length));
+  let lo = low ?? (all.length ? Math.min(...all) : 0), hi = high ?? (all.length ? Math.max(...all) : 1);
+  if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
+  const x = (i) => pad + (i / Math.max(1, n - 1)) * (w - pad - 6), y = (v) => h - 16 - (tf(v) - lo) / (hi - lo) * (h - 24);
+  ctx.strokeStyle = "#d9dee4"; ctx.lineWidth = 1; ctx.beginPath();
+  ctx.moveTo(pad, 4); ctx.lineTo(pad, h - 16); ctx.lineTo(w - 4, h - 16); ctx.stroke();
+  ctx.fillStyle = "#6b7785"; ctx.font = "10px system-ui";
+  const label = (v) => (log ? "1e" + v.toFixed(0) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+  ctx.fillText(label(hi), 2, 12); ctx.fillText(label(lo), 2, h - 16); ctx.fillText(`${n} epochs`, w - 60, h - 4);
+  series.forEach((s, k) => {
+    ctx.strokeStyle = s.color; ctx.lineWidth = 1.6; ctx.setLineDash(s.dash || []); ctx.beginPath();
+    let started = false;
+    s.values.forEach((v, i) => {
+      if (v === null || !isFinite(v)) { started = false; return; }
+      if (started) ctx.lineTo(x(i), y(v)); else { ctx.moveTo(x(i), y(v)); started = true; }
+    });
+    ctx.stroke(); ctx.setLineDash([]);
+    if (s.label) { ctx.fillStyle = s.color; ctx.fillText(s.label, pad + 6 + 26 * k, 12); }
+  });
+}
+
+function drawLayers(layers) {
+  const box = $("layers");
+  if (box.children.length !== layers.length) {
+    box.innerHTML = layers.map((_, k) => `<figure><canvas width="112" height="56"></canvas><figcaption></figcaption></figure>`).join("");
+  }
+  layers.forEach((layer, k) => {
+    const figure = box.children[k], canvas = figure.querySelector("canvas"), ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const top = Math.max(...layer.counts, 1), bw = canvas.width / layer.counts.length;
+    ctx.fillStyle = PALETTE[k % PALETTE.length];
+    layer.counts.forEach((c, i) => { const bh = (c / top) * (canvas.height - 4); ctx.fillRect(i * bw, canvas.height - bh, bw - 1, bh); });
+    figure.querySelector("figcaption").textContent = `layer ${k + 1} ${layer.name}: ${layer.low.toFixed(2)}…${layer.high.toFixed(2)}, σ ${layer.std.toFixed(2)}`;
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+async function main() {
+  const options = await (await fetch("/api/options")).json();
+  fillSelect("dataset", options.datasets); fillSelect("activation", options.activations);
+  fillSelect("init", options.initializers); fillSelect("loss", options.losses);
+  fillSelect("optimizer", options.optimizers); fillSelect("schedule", options.schedules);
+  writeSettings({ ...options.defaults, ...configFromAddress() });
+  for (const key of SETTINGS) {
+    const el = $(key);
+    el.addEventListener("input", () => { if (el.nextElementSibling && el.nextElementSibling.tagName === "OUTPUT") el.nextElementSibling.value = el.value; });
+    if (key === "lr") {
+      el.addEventListener("change", () => { history_replace(readSettings()); send({ type: "lr", value: Number(el.value) }); });
+    } else {
+      el.addEventListener("change", () => { clearTimeout(setupTimer); setupTimer = setTimeout(sendSetup, 150); });
+    }
+  }
+  $("start").addEventListener("click", () => send({ type: running ? "pause" : "start" }));
+  $("step").addEventListener("click", () => send({ type: "step" }));
+  $("reset").addEventListener("click", () => { history = null; send({ type: "reset" }); history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] }; });
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket.addEventListener("open", sendSetup);
+  socket.addEventListener("message", onMessage);
+  socket.addEventListener("close", () => setStatus("disconnected: restart mlplab playground and reload", "error"));
+}
+
+main();
