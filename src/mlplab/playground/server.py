@@ -43,6 +43,8 @@ from .setup import (
 
 STATIC = Path(__file__).parent / "static"
 UPDATES_PER_SECOND = 8
+OPEN: set[Connection] = set()
+"""The tabs connected now (a closed tab leaves it, its training stopped)."""
 
 
 async def index(request: Any) -> FileResponse:
@@ -172,6 +174,7 @@ class Connection:
 async def play(socket: WebSocket) -> None:
     await socket.accept()
     connection = Connection(socket)
+    OPEN.add(connection)
     try:
         while True:
             await connection.handle(await socket.receive_text())
@@ -179,6 +182,7 @@ async def play(socket: WebSocket) -> None:
         pass
     finally:
         await connection.stop()
+        OPEN.discard(connection)
 
 
 def create_app() -> Starlette:

@@ -71,7 +71,8 @@ class Session:
         if self.finished:
             return
         try:
-            self.trainer.fit(self.x, self.y, epochs=self.trainer.epoch + 1)
+            with np.errstate(all="ignore"):  # a diverging run is reported as such, not as overflow warnings
+                self.trainer.fit(self.x, self.y, epochs=self.trainer.epoch + 1)
         except TrainingDiverged as error:
             self.status, self.message = "diverged", f"diverged: {error}"
             return

@@ -33,7 +33,7 @@ PLAYGROUND_DEFAULTS: dict[str, Any] = {
     "hidden": [8, 8], "activation": "tanh", "init": "auto", "loss": "softmax_cross_entropy",
     "dropout": 0.0, "batch_norm": False, "l1": 0.0, "l2": 0.0,
     "optimizer": "sgd", "lr": 0.1, "schedule": "none", "batch_size": 10, "epochs": 300, "clip_norm": None,
-    "standardize": False, "patience": 0, "val_fraction": 0.1,
+    "standardize": False, "patience": 0, "val_fraction": 0.0,
 }
 """A setup that learns XOR in a few seconds: 2-8-8-2 tanh, SGD 0.1, batches of 10."""
 

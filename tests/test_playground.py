@@ -1,0 +1,181 @@
+"""The playground's server: every endpoint and message, bad input refused without harm, sessions apart."""
+
+import json
+import math
+import re
+import time
+
+import numpy as np
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from mlplab.cli.config import resolve
+from mlplab.persistence import load
+from mlplab.playground import Session, SetupError, check_setup, create_app, export
+from mlplab.playground import server as playground_server
+
+QUICK = {"dataset": "xor", "points": 200, "hidden": [8, 8], "epochs": 40}
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def receive(ws, kind):
+    """Messages until one of type ``kind`` (states in between are skipped)."""
+    for _ in range(1000):
+        message = ws.receive_json()
+        if message["type"] == kind:
+            return message
+        if message["type"] == "error" and kind != "error":
+            raise AssertionError(message["message"])
+    raise AssertionError(f"no {kind} message")
+
+
+def state_until(ws, condition):
+    for _ in range(10000):
+        message = ws.receive_json()
+        if message["type"] == "state" and condition(message):
+            return message
+    raise AssertionError("condition never met")
+
+
+def test_the_page_its_files_and_its_options(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "mlplab playground" in page.text and "/static/app.js" in page.text
+    for name in ("app.js", "style.css"):
+        assert client.get(f"/static/{name}").status_code == 200
+    options = client.get("/api/options").json()
+    assert options["datasets"] == ["xor", "circles", "moons", "spirals", "blobs", "digits"]
+    assert {"sgd", "adam", "rmsprop"} <= set(options["optimizers"]) and "tanh" in options["activations"]
+    assert check_setup(options["defaults"])["dataset"] == "xor"
+
+
+def test_export_gives_the_train_config_and_command(client):
+    answer = client.post("/api/export", json={**QUICK, "optimizer": "adam", "lr": 0.01})
+    assert answer.status_code == 200
+    exported = answer.json()
+    assert exported["command"].startswith("mlplab train --dataset xor --points 200")
+    assert "--hidden 8 8" in exported["command"] and "--optimizer adam --lr 0.01" in exported["command"]
+    config = resolve({}, base=None) | yaml.safe_load(exported["config"])
+    assert config["hidden"] == [8, 8] and config["patience"] == 0
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [({"lr": -1}, r"lr must be in \(0, 10\]"), ({"lr": 0}, r"lr must be in \(0, 10\]"), ({"hidden": [8, -2]}, "hidden layer 2 must have 1 to 256 units"),
+     ({"hidden": [100000]}, "hidden layer 1 must have 1 to 256 units"), ({"hidden": [8] * 7}, "at most 6 layer sizes"),
+     ({"hidden": [256] * 6, "dataset": "digits"}, "too large"), ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+     ({"points": 10}, r"points must be in \[20, 2000\]"), ({"noise": "lots"}, "noise must be a number"),
+     ({"batch_size": 2.5}, "batch_size must be a whole number"), ({"momentum": 0.9}, "unknown option"),
+     ({"dataset": "cifar"}, "dataset must be one of")],
+)
+def test_bad_setups_are_refused_with_the_reason(client, body, message):
+    answer = client.post("/api/export", json=body)
+    assert answer.status_code == 400
+    assert re.search(message, answer.json()["error"])
+
+
+def test_a_nan_rate_and_a_non_json_body_are_refused(client):
+    with pytest.raises(SetupError, match="lr must be a number"):
+        check_setup({"lr": math.nan})
+    answer = client.post("/api/export", content=b"{not json", headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and "JSON" in answer.json()["error"]
+
+
+def test_a_session_over_the_websocket(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "step"})
+        assert "send a setup first" in receive(ws, "error")["message"]
+        ws.send_json({"type": "setup", "config": QUICK})
+        ready = receive(ws, "ready")
+        points = ready["points"]
+        assert (len(points["train"]), len(points["test"])) == (140, 60) and points["classes"] == 2 and points["boundary"]
+        first = receive(ws, "state")
+        assert first["epoch"] == 0 and first["status"] == "ready" and len(first["boundary"]["cls"]) == 64 * 64
+        ws.send_json({"type": "step"})
+        stepped = receive(ws, "state")
+        assert stepped["epoch"] == 1 and stepped["status"] == "paused" and len(stepped["history"]["loss"]) == 1
+        assert len(stepped["grad_norms"][0]) == 3 and [layer["name"] for layer in stepped["layers"]] == ["Tanh", "Tanh"]
+        ws.send_json({"type": "lr", "value": 0.05})
+        assert receive(ws, "lr")["value"] == 0.05
+        ws.send_json({"type": "start"})
+        done = state_until(ws, lambda m: m["status"] == "done")
+        assert done["epoch"] == 40 and done["lr"] == 0.05
+        ws.send_json({"type": "reset"})
+        receive(ws, "ready")
+        assert receive(ws, "state")["epoch"] == 0
+
+
+@pytest.mark.parametrize(
+    "message, answer",
+    [("not json", "not JSON"), (json.dumps({"type": "fly"}), "unknown message type 'fly'"), (json.dumps([1, 2]), "unknown message type"),
+     (json.dumps({"type": "lr", "value": -1}), r"learning rate must be a number in \(0, 10\]"),
+     (json.dumps({"type": "setup", "config": {"hidden": [0]}}), "hidden layer 1 must have 1 to 256 units")],
+)
+def test_bad_messages_get_an_error_and_the_session_goes_on(client, message, answer):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": QUICK})
+        receive(ws, "ready")
+        receive(ws, "state")
+        ws.send_text(message)
+        assert re.search(answer, receive(ws, "error")["message"])
+        ws.send_json({"type": "step"})
+        assert receive(ws, "state")["epoch"] == 1
+
+
+def test_a_diverging_run_says_so_and_stops(client):
+    config = {"dataset": "blobs", "points": 100, "hidden": [64, 64], "activation": "relu", "init": "standard_normal",
+              "optimizer": "sgd", "lr": 10.0, "batch_size": 1, "epochs": 50}
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": config})
+        receive(ws, "ready")
+        ws.send_json({"type": "start"})
+        final = state_until(ws, lambda m: m["status"] in ("diverged", "done"))
+        assert final["status"] == "diverged" and "diverged" in final["message"] and final["epoch"] < 50
+
+
+def test_tabs_train_apart_and_a_closed_tab_stops(client):
+    with client.websocket_connect("/ws") as quiet:
+        quiet.send_json({"type": "setup", "config": QUICK})
+        receive(quiet, "ready")
+        assert receive(quiet, "state")["epoch"] == 0
+        with client.websocket_connect("/ws") as busy:
+            busy.send_json({"type": "setup", "config": {**QUICK, "epochs": 5000}})
+            receive(busy, "ready")
+            busy.send_json({"type": "start"})
+            state_until(busy, lambda m: m["epoch"] > 3)
+            assert len(playground_server.OPEN) == 2
+        deadline = time.monotonic() + 10
+        while len(playground_server.OPEN) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(playground_server.OPEN) == 1  # the closed tab's training is over
+        quiet.send_json({"type": "step"})
+        assert receive(quiet, "state")["epoch"] == 1  # the other tab was never touched
+
+
+def test_the_exported_command_repeats_the_run(tmp_path):
+    from mlplab.cli.train import train
+
+    config = check_setup({**QUICK, "epochs": 15, "optimizer": "adam", "lr": 0.01})
+    session = Session(config)
+    for _ in range(15):
+        session.epoch()
+    exported = resolve({}, base=None) | yaml.safe_load(export(config)["config"])
+    exported["schedule"] = None if exported["schedule"] == "none" else exported["schedule"]
+    exported["batch_size"] = exported["batch_size"] or None
+    train(exported, tmp_path, verbose=0)
+    again = load(tmp_path / "last.npz")
+    for ours, theirs in zip(session.model.parameters(), again.parameters()):
+        np.testing.assert_array_equal(ours.value, theirs.value)
+
+
+def test_digits_are_drawn_on_two_principal_directions():
+    session = Session(check_setup({"dataset": "digits", "hidden": [32], "epochs": 3}))
+    session.epoch()
+    points = session.points()
+    assert points["classes"] == 10 and not points["boundary"] and len(points["train"][0]) == 2
+    assert session.state()["boundary"] is None
