@@ -101,7 +101,8 @@ def test_a_session_over_the_websocket(client):
         assert stepped["epoch"] == 1 and stepped["status"] == "paused" and len(stepped["history"]["loss"]) == 1
         assert len(stepped["grad_norms"][0]) == 3 and [layer["name"] for layer in stepped["layers"]] == ["Tanh", "Tanh"]
         ws.send_json({"type": "lr", "value": 0.05})
-        assert receive(ws, "lr")["value"] == 0.05
+        changed = receive(ws, "lr")
+        assert changed["value"] == 0.05 and "--lr 0.05" in changed["export"]["command"]
         ws.send_json({"type": "start"})
         done = state_until(ws, lambda m: m["status"] == "done")
         assert done["epoch"] == 40 and done["lr"] == 0.05

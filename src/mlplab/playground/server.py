@@ -122,8 +122,8 @@ class Connection:
             value = message.get("value")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= 10:
                 return await self.error(f"the learning rate must be a number in (0, 10], got {value!r}")
-            self.session.set_lr(float(value))
-            await self.send({"type": "lr", "value": float(value)})
+            await asyncio.to_thread(self.session.set_lr, float(value))
+            await self.send({"type": "lr", "value": float(value), "export": export(self.session.config)})
 
     async def setup(self, raw: Any, keep: bool = False) -> None:
         await self.stop()

@@ -10,6 +10,7 @@ histogram and each weight matrix's gradient norm.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ class Session:
         self.sent = 0
         self.status = "ready"
         self.message = ""
+        self.lock = threading.Lock()  # an epoch left running by a cancelled task ends before anything else reads
         two_d = self.x.shape[1] == 2
         self._project = None if two_d else _projection(self.x)
         shown = self.x if two_d else self.x @ self._project
@@ -68,6 +70,10 @@ class Session:
 
     def epoch(self) -> None:
         """Train one epoch, then test; a diverging run stops with status ``diverged`` and the message why."""
+        with self.lock:
+            self._epoch()
+
+    def _epoch(self) -> None:
         if self.finished:
             return
         try:
@@ -89,9 +95,10 @@ class Session:
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate from the next step on; it replaces the schedule, if any (the rate stays constant)."""
-        self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
-        self.trainer.optimizer.lr = lr
-        self.config = {**self.config, "lr": lr, "schedule": None}
+        with self.lock:
+            self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
+            self.trainer.optimizer.lr = lr
+            self.config = {**self.config, "lr": lr, "schedule": None}
 
     @property
     def _dense(self) -> list[Dense]:
@@ -135,6 +142,10 @@ class Session:
 
     def state(self) -> dict[str, Any]:
         """A ``state`` message: status, epoch, the metrics since the last one, boundary, layers, gradient norms."""
+        with self.lock:
+            return self._state()
+
+    def _state(self) -> dict[str, Any]:
         new = {k: v[self.sent:] for k, v in self.history.items()}
         grads = self.grad_norms[self.sent:]
         first = self.sent

@@ -6,7 +6,7 @@ const SETTINGS = ["dataset", "points", "noise", "test_fraction", "hidden", "acti
   "batch_norm", "l1", "l2", "optimizer", "lr", "schedule", "batch_size", "epochs", "clip_norm", "seed"];
 const $ = (id) => document.getElementById(id);
 
-let socket = null, points = null, history = null, gradNorms = [], running = false, setupTimer = null;
+let socket = null, points = null, history = null, gradNorms = [], running = false;
 
 // ---------------------------------------------------------------- settings
 
@@ -69,16 +69,24 @@ function setStatus(text, kind) {
 function onMessage(event) {
   const message = JSON.parse(event.data);
   if (message.type === "error") { setStatus(message.message, "error"); return; }
-  if (message.type === "lr") { setStatus(`learning rate ${message.value} from now on`, running ? "running" : ""); return; }
+  if (message.type === "lr") {
+    setStatus(`learning rate ${message.value} from now on`, running ? "running" : "");
+    showExport(message.export);
+    return;
+  }
   if (message.type === "ready") {
     points = message.points;
     history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
-    $("command").textContent = message.export.command;
-    $("config").textContent = message.export.config;
+    showExport(message.export);
     return;
   }
   if (message.type === "state") onState(message);
+}
+
+function showExport(exported) {
+  $("command").textContent = exported.command;
+  $("config").textContent = exported.config;
 }
 
 function onState(state) {
@@ -203,7 +211,7 @@ async function main() {
     if (key === "lr") {
       el.addEventListener("change", () => { history_replace(readSettings()); send({ type: "lr", value: Number(el.value) }); });
     } else {
-      el.addEventListener("change", () => { clearTimeout(setupTimer); setupTimer = setTimeout(sendSetup, 150); });
+      el.addEventListener("change", sendSetup);  // at once: a click on Start right after typing must come after it
     }
   }
   $("start").addEventListener("click", () => send({ type: running ? "pause" : "start" }));
