@@ -180,3 +180,56 @@ def test_digits_are_drawn_on_two_principal_directions():
     points = session.points()
     assert points["classes"] == 10 and not points["boundary"] and len(points["train"][0]) == 2
     assert session.state()["boundary"] is None
+
+
+def test_a_network_without_hidden_layers_shows_its_path_over_the_loss_contour():
+    session = Session(check_setup({"dataset": "blobs", "hidden": [], "noise": 0.8, "optimizer": "sgd", "lr": 0.1, "epochs": 30}))
+    for _ in range(20):
+        session.epoch()
+    contour = session.state()["contour"]
+    assert len(contour["path"]) == 21 and len(contour["loss"]) == 41 * 41
+    # the grid's lowest loss is the training loss where the path ends (same formula, same points)
+    assert min(contour["loss"]) == pytest.approx(session.history["loss"][-1], rel=0.05)
+    assert contour["loss"][0] > min(contour["loss"])
+    assert Session(check_setup(QUICK)).state()["contour"] is None  # hidden layers: more than two weights
+
+
+def test_the_exported_command_line_parses_to_the_same_options():
+    import shlex
+
+    from mlplab.cli import build_parser
+
+    for setup in ({**QUICK, "clip_norm": 2.5, "batch_norm": True}, {"dataset": "blobs", "hidden": []}):
+        config = check_setup(setup)
+        args = vars(build_parser().parse_args(shlex.split(export(config)["command"])[1:]))
+        assert args["hidden"] == config["hidden"] and args["batch_norm"] == config["batch_norm"]
+        assert args["clip_norm"] == config["clip_norm"] and args["points"] == config["points"] and args["lr"] == config["lr"]
+
+
+def test_the_command_serves_on_localhost_and_prints_its_address():
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mlplab", "playground", "--no-browser", "--port", str(port)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=5) as answer:
+                    assert json.loads(answer.read())["defaults"]["dataset"] == "xor"
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

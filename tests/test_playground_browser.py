@@ -117,3 +117,13 @@ def test_bad_input_is_shown_on_the_page_and_the_shared_address_restores_a_setup(
     page.goto(shared)
     page.wait_for_function("document.getElementById('status').textContent.startsWith('ready')", timeout=20000)
     assert page.input_value("#dataset") == "moons" and page.input_value("#hidden") == "5"
+
+
+def test_a_linear_model_draws_its_optimizer_path(page):
+    page.fill("#hidden", "")
+    page.select_option("#dataset", "blobs")
+    page.wait_for_function("document.getElementById('command').textContent.includes('--dataset blobs')", timeout=20000)
+    page.click("#start")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('done')", timeout=60000)
+    assert page.is_visible("#path")
+    page.screenshot(path=str(ARTIFACTS / "5-blobs-optimizer-path.png"), full_page=True)

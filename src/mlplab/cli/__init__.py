@@ -33,7 +33,7 @@ def _train_parser(sub: Any) -> None:
     p.add_argument("--dataset", choices=DATASETS)
     p.add_argument("--data-dir", help="folder holding the IDX files (else $MLPLAB_DATA, ~/.cache/mlplab, /usr/share/datasets)")
     p.add_argument("--download", action=argparse.BooleanOptionalAction, default=None, help="download MNIST-style files if missing")
-    p.add_argument("--hidden", type=int, nargs="+", metavar="N", help="hidden layer sizes, e.g. --hidden 256 128")
+    p.add_argument("--hidden", type=int, nargs="*", metavar="N", help="hidden layer sizes, e.g. --hidden 256 128 (none given: no hidden layer)")
     p.add_argument("--activation")
     p.add_argument("--loss")
     p.add_argument("--optimizer")

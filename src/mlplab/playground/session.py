@@ -52,7 +52,9 @@ class Session:
         self.sent = 0
         self.status = "ready"
         self.message = ""
-        self.lock = threading.Lock()  # an epoch left running by a cancelled task ends before anything else reads
+        self.lock = threading.Lock()
+        self.linear_two_class = len(self._dense) == 1 and self.x.shape[1] == 2 and self.data.n_classes == 2
+        self.path: list[list[float]] = [self._effective_weights()] if self.linear_two_class else []  # an epoch left running by a cancelled task ends before anything else reads
         two_d = self.x.shape[1] == 2
         self._project = None if two_d else _projection(self.x)
         shown = self.x if two_d else self.x @ self._project
@@ -88,6 +90,8 @@ class Session:
                            ("test_loss", test["loss"]), ("test_accuracy", test.get("accuracy", math.nan)), ("lr", logs["lr"])):
             self.history[key].append(float(value))
         self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
+        if self.linear_two_class:
+            self.path.append(self._effective_weights())
         if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])):
             self.status, self.message = "diverged", "diverged: the loss is no longer a finite number"
         elif self.trainer.epoch >= self.config["epochs"]:
@@ -99,6 +103,35 @@ class Session:
             self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
             self.trainer.optimizer.lr = lr
             self.config = {**self.config, "lr": lr, "schedule": None}
+
+    def _effective_weights(self) -> list[float]:
+        """A two-class softmax layer depends on ``w1 - w0`` (2 numbers) and ``b1 - b0`` only: its 2 parameters and bias."""
+        layer = self._dense[0]
+        w = layer.W.value.astype(np.float64)
+        return [float(w[0, 1] - w[0, 0]), float(w[1, 1] - w[1, 0])]
+
+    def contour(self) -> dict[str, Any] | None:
+        r"""For a network without hidden layers on two classes: the training loss over its two weights.
+
+        The loss :math:`\frac1n\sum_i \log(1 + e^{-s_i (x_i \cdot v + c)})` (softmax cross-entropy of
+        two classes, :math:`s_i = \pm 1`) on a grid of :math:`v = w_1 - w_0` around the path the optimizer
+        took, the bias difference :math:`c` held at its current value; and the path itself.
+        """
+        if not self.linear_two_class:
+            return None
+        layer = self._dense[0]
+        c = float(layer.b.value[1] - layer.b.value[0])
+        path = np.array(self.path)
+        centre, span = (path.max(axis=0) + path.min(axis=0)) / 2, max(float(np.ptp(path, axis=0).max()), 1.0) * 0.75
+        axis = np.linspace(-1, 1, 41)
+        v0, v1 = np.meshgrid(centre[0] + span * axis, centre[1] - span * axis)
+        x = self.x[:SAMPLE].astype(np.float64)
+        x = self.model.layers[0].forward(x) if self.config["standardize"] else x
+        sign = np.where(self.y[:SAMPLE] == 1, 1.0, -1.0)
+        z = (np.column_stack([v0.ravel(), v1.ravel()]) @ x.T + c) * sign
+        loss = np.logaddexp(0.0, -z).mean(axis=1)
+        return {"size": 41, "loss": np.round(loss, 5).tolist(), "range": [float(centre[0] - span), float(centre[0] + span),
+                float(centre[1] - span), float(centre[1] + span)], "path": np.round(path, 5).tolist()}
 
     @property
     def _dense(self) -> list[Dense]:
@@ -154,4 +187,4 @@ class Session:
         return {"type": "state", "status": self.status, "message": self.message, "epoch": self.trainer.epoch,
                 "from": first, "history": {k: finite(v) for k, v in new.items()},
                 "grad_norms": [finite(g) for g in grads], "lr": float(self.trainer.optimizer.lr),
-                "boundary": self.boundary(), "layers": self.layers()}
+                "boundary": self.boundary(), "layers": self.layers(), "contour": self.contour()}

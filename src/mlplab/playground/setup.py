@@ -116,7 +116,7 @@ def export(config: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, bool):
             flags.append(flag if value else f"--no-{key.replace('_', '-')}")
         elif isinstance(value, list):
-            flags.append(f"{flag} {' '.join(str(v) for v in value)}" if value else "")
+            flags.append(" ".join([flag, *(str(v) for v in value)]))
         elif value is not None:
             flags.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
     command = "mlplab train " + " ".join(f for f in flags if f)

@@ -112,6 +112,35 @@ function onState(state) {
   const layers = gradNorms.length ? gradNorms[0].length : 0;
   drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => g[k]), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
   drawLayers(state.layers);
+  drawContour(state.contour);
+}
+
+function drawContour(contour) {
+  $("path-box").hidden = !contour;
+  if (!contour) return;
+  const canvas = $("path"), ctx = canvas.getContext("2d"), n = contour.size, w = canvas.width, h = canvas.height;
+  const logs = contour.loss.map((v) => Math.log(v + 1e-9)), lo = Math.min(...logs), hi = Math.max(...logs);
+  const image = new ImageData(n, n);
+  logs.forEach((v, i) => {
+    const t = (v - lo) / (hi - lo || 1), band = Math.floor(t * 12) % 2 ? 0.06 : 0;  // bands mark the contours
+    const shade = [43 + t * 200, 108 + t * 130, 176 + t * 70].map((c) => Math.min(255, c * (1 - band)));
+    image.data.set([...shade, 255], 4 * i);
+  });
+  const small = document.createElement("canvas");
+  small.width = n; small.height = n;
+  small.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, w, h);
+  const [x0, x1, y0, y1] = contour.range;
+  const px = (p) => ((p[0] - x0) / (x1 - x0)) * w, py = (p) => ((y1 - p[1]) / (y1 - y0)) * h;
+  ctx.strokeStyle = "#dd6b20"; ctx.lineWidth = 2; ctx.beginPath();
+  contour.path.forEach((p, i) => (i ? ctx.lineTo(px(p), py(p)) : ctx.moveTo(px(p), py(p))));
+  ctx.stroke();
+  const end = contour.path[contour.path.length - 1];
+  ctx.fillStyle = "#dd6b20"; ctx.beginPath(); ctx.arc(px(end), py(end), 4, 0, 2 * Math.PI); ctx.fill();
+  ctx.fillStyle = "#1f2933"; ctx.font = "11px system-ui";
+  ctx.fillText("w₁ − w₀ (first input) →", 8, h - 8);
+  ctx.fillText(`${contour.path.length - 1} epochs`, w - 70, 14);
 }
 
 // ---------------------------------------------------------------- drawing
@@ -169,7 +198,7 @@ function drawChart(canvas, series, { low, high, log }) {
   ctx.moveTo(pad, 4); ctx.lineTo(pad, h - 16); ctx.lineTo(w - 4, h - 16); ctx.stroke();
   ctx.fillStyle = "#6b7785"; ctx.font = "10px system-ui";
   const label = (v) => (log ? "1e" + v.toFixed(0) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
-  ctx.fillText(label(hi), 2, 12); ctx.fillText(label(lo), 2, h - 16); ctx.fillText(`${n} epochs`, w - 60, h - 4);
+  ctx.fillText(label(hi), 2, 12); ctx.fillText(label(lo), 2, h - 16); if (all.length) ctx.fillText(`${n} epoch${n === 1 ? "" : "s"}`, w - 60, h - 4);
   series.forEach((s, k) => {
     ctx.strokeStyle = s.color; ctx.lineWidth = 1.6; ctx.setLineDash(s.dash || []); ctx.beginPath();
     let started = false;
@@ -184,6 +213,7 @@ function drawChart(canvas, series, { low, high, log }) {
 
 function drawLayers(layers) {
   const box = $("layers");
+  if (!layers.length) { box.innerHTML = '<p class="hint">no hidden layer</p>'; return; }
   if (box.children.length !== layers.length) {
     box.innerHTML = layers.map((_, k) => `<figure><canvas width="112" height="56"></canvas><figcaption></figcaption></figure>`).join("");
   }
