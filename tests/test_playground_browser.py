@@ -56,16 +56,22 @@ def page(address):
         browser.close()
 
 
+def choose(page, **values):
+    """Set controls as a person does (type or pick, then leave the field), in the order given."""
+    for name, value in values.items():
+        if page.evaluate(f"document.getElementById('{name}').tagName") == "SELECT":
+            page.select_option(f"#{name}", value)
+        else:
+            page.fill(f"#{name}", value)
+        page.dispatch_event(f"#{name}", "change")
+
+
 def boundary_image(page):
     return page.evaluate("document.getElementById('boundary').toDataURL()")
 
 
 def test_train_xor_with_two_hidden_layers_pause_change_the_rate_and_step(page):
-    page.select_option("#dataset", "xor")
-    page.fill("#hidden", "6 6")
-    page.dispatch_event("#hidden", "change")
-    page.fill("#epochs", "2000")
-    page.dispatch_event("#epochs", "change")
+    choose(page, dataset="xor", hidden="6 6", epochs="2000")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('ready') && "
                            "document.getElementById('command').textContent.includes('--hidden 6 6')", timeout=20000)
     page.screenshot(path=str(ARTIFACTS / "0-xor-ready.png"), full_page=True)
@@ -77,8 +83,7 @@ def test_train_xor_with_two_hidden_layers_pause_change_the_rate_and_step(page):
     assert accuracy >= 0.95
     page.screenshot(path=str(ARTIFACTS / "1-xor-trained.png"), full_page=True)
     before, epoch = boundary_image(page), int(page.text_content("#epoch"))
-    page.fill("#lr", "3")
-    page.dispatch_event("#lr", "change")
+    choose(page, lr="3")
     page.wait_for_function("document.getElementById('status').textContent.includes('learning rate 3')", timeout=20000)
     page.click("#step")
     page.wait_for_function(f"parseInt(document.getElementById('epoch').textContent) === {epoch + 1}", timeout=20000)
@@ -88,13 +93,7 @@ def test_train_xor_with_two_hidden_layers_pause_change_the_rate_and_step(page):
 
 
 def test_spirals_train_to_a_clean_boundary(page):
-    page.select_option("#dataset", "spirals")
-    page.fill("#hidden", "16 16 16")
-    page.dispatch_event("#hidden", "change")
-    page.select_option("#optimizer", "adam")
-    page.dispatch_event("#optimizer", "change")
-    page.fill("#lr", "0.01")
-    page.dispatch_event("#lr", "change")
+    choose(page, dataset="spirals", hidden="16 16 16", optimizer="adam", lr="0.01")
     page.wait_for_function("document.getElementById('command').textContent.includes('--optimizer adam --lr 0.01')", timeout=20000)
     page.click("#start")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('done')", timeout=120000)
