@@ -128,15 +128,57 @@ def test_bad_messages_get_an_error_and_the_session_goes_on(client, message, answ
         assert receive(ws, "state")["epoch"] == 1
 
 
-def test_a_diverging_run_says_so_and_stops(client):
+@pytest.mark.parametrize("batch_size", [1, 0])  # a NaN within an epoch, or only in the weights it ends with
+def test_a_diverging_run_says_so_and_stops(client, batch_size):
     config = {"dataset": "blobs", "points": 100, "hidden": [64, 64], "activation": "relu", "init": "standard_normal",
-              "optimizer": "sgd", "lr": 10.0, "batch_size": 1, "epochs": 50}
+              "optimizer": "sgd", "lr": 10.0, "batch_size": batch_size, "epochs": 50}
     with client.websocket_connect("/ws") as ws:
         ws.send_json({"type": "setup", "config": config})
         receive(ws, "ready")
         ws.send_json({"type": "start"})
-        final = state_until(ws, lambda m: m["status"] in ("diverged", "done"))
+        final = state_until(ws, lambda m: m["status"] in ("diverged", "done", "stopped"))
         assert final["status"] == "diverged" and "diverged" in final["message"] and final["epoch"] < 50
+        ws.send_json({"type": "step"})  # stays diverged, and still answers
+        assert receive(ws, "state")["status"] == "diverged"
+        ws.send_json({"type": "start"})
+        assert receive(ws, "state")["status"] == "diverged"
+
+
+def test_start_on_a_finished_run_says_it_is_done(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": {**QUICK, "epochs": 3}})
+        receive(ws, "ready")
+        ws.send_json({"type": "start"})
+        state_until(ws, lambda m: m["status"] == "done")
+        ws.send_json({"type": "start"})
+        again = receive(ws, "state")
+        assert again["status"] == "done" and again["epoch"] == 3
+
+
+def test_hostile_frames_get_an_error_and_the_session_goes_on(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": QUICK})
+        receive(ws, "ready")
+        receive(ws, "state")
+        for frame in ('{"type": "lr", "value": ' + "9" * 400 + "}", "[" * 100_000, '{"type": "setup", "config": {"noise": NaN}}',
+                      '{"type": "setup", "config": {"patience": 5}}', "1" * 5000):
+            ws.send_text(frame)
+            assert receive(ws, "error")["message"]
+        ws.send_bytes(b"\x00\x01")
+        assert "binary" in receive(ws, "error")["message"]
+        ws.send_json({"type": "step"})
+        assert receive(ws, "state")["epoch"] == 1
+
+
+def test_another_website_may_not_drive_the_server(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
+            ws.receive_json()
+    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:  # its own page
+        ws.send_json({"type": "setup", "config": QUICK})
+        assert receive(ws, "ready")["type"] == "ready"
 
 
 def test_tabs_train_apart_and_a_closed_tab_stops(client):
@@ -150,28 +192,38 @@ def test_tabs_train_apart_and_a_closed_tab_stops(client):
             busy.send_json({"type": "start"})
             state_until(busy, lambda m: m["epoch"] > 3)
             assert len(playground_server.OPEN) == 2
+            trainer = next(c for c in playground_server.OPEN if c.session.config["epochs"] == 5000).session.trainer
         deadline = time.monotonic() + 10
         while len(playground_server.OPEN) > 1 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(playground_server.OPEN) == 1  # the closed tab's training is over
+        assert len(playground_server.OPEN) == 1
+        time.sleep(0.3)
+        stopped_at = trainer.epoch
+        time.sleep(0.5)
+        assert trainer.epoch == stopped_at < 5000  # the closed tab's training is over
         quiet.send_json({"type": "step"})
         assert receive(quiet, "state")["epoch"] == 1  # the other tab was never touched
 
 
-def test_the_exported_command_repeats_the_run(tmp_path):
-    from mlplab.cli.train import train
+@pytest.mark.parametrize("setup", [{**QUICK, "epochs": 15, "optimizer": "adam", "lr": 0.0123456789},
+                                   {"dataset": "blobs", "points": 100, "hidden": [], "batch_size": 0, "epochs": 15}])
+def test_the_exported_command_and_config_repeat_the_run(tmp_path, setup):
+    import shlex
 
-    config = check_setup({**QUICK, "epochs": 15, "optimizer": "adam", "lr": 0.01})
+    from mlplab.cli import main
+
+    config = check_setup(setup)
     session = Session(config)
     for _ in range(15):
         session.epoch()
-    exported = resolve({}, base=None) | yaml.safe_load(export(config)["config"])
-    exported["schedule"] = None if exported["schedule"] == "none" else exported["schedule"]
-    exported["batch_size"] = exported["batch_size"] or None
-    train(exported, tmp_path, verbose=0)
-    again = load(tmp_path / "last.npz")
-    for ours, theirs in zip(session.model.parameters(), again.parameters()):
-        np.testing.assert_array_equal(ours.value, theirs.value)
+    exported = export(config)
+    (tmp_path / "playground.yaml").write_text(exported["config"])
+    runs = [shlex.split(exported["command"])[1:], ["train", "--config", str(tmp_path / "playground.yaml")]]
+    for k, argv in enumerate(runs):
+        assert main([*argv, "--out", str(tmp_path), "--name", f"run{k}", "--quiet"]) == 0
+        again = load(tmp_path / f"run{k}" / "last.npz")
+        for ours, theirs in zip(session.model.parameters(), again.parameters()):
+            np.testing.assert_array_equal(ours.value, theirs.value)
 
 
 def test_digits_are_drawn_on_two_principal_directions():

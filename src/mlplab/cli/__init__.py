@@ -100,8 +100,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import train
 
     flags = {k: v for k, v in vars(args).items() if k in DEFAULTS}
-    if flags.get("batch_size") == 0:
-        flags["batch_size"] = None
     if args.resume:
         run_dir = Path(args.resume)
         config = resolve(flags, args.config, base=read_config_file(run_dir / "config.yaml"))

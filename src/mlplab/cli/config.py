@@ -82,6 +82,8 @@ def resolve(flags: dict[str, Any], config_path: str | Path | None = None, base: 
                 config[key] = float(config[key])
             except ValueError:
                 raise ValueError(f"{key} must be a number, got {config[key]!r}") from None
+    if config["batch_size"] == 0:  # 0 (flag or file) is the whole set: batch gradient descent
+        config["batch_size"] = None
     if isinstance(config["hidden"], (int, str)):
         config["hidden"] = [int(h) for h in str(config["hidden"]).replace(",", " ").split()]
     return config

@@ -16,6 +16,7 @@ import json
 import math
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any
 
 from starlette.applications import Starlette
@@ -43,6 +44,7 @@ from .setup import (
 
 STATIC = Path(__file__).parent / "static"
 UPDATES_PER_SECOND = 8
+MAX_TABS = 16
 OPEN: set[Connection] = set()
 """The tabs connected now (a closed tab leaves it, its training stopped)."""
 
@@ -64,13 +66,24 @@ async def options(request: Any) -> JSONResponse:
 async def export_endpoint(request: Any) -> JSONResponse:
     """``POST /api/export`` with a setup: the ``mlplab train`` config and command, or 400 with the reason."""
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
         return JSONResponse({"error": "the body must be JSON"}, status_code=400)
     try:
         return JSONResponse(export(check_setup(body)))
     except SetupError as error:
         return JSONResponse({"error": str(error)}, status_code=400)
+
+
+def learning_rate(value: Any) -> float:
+    """A learning rate sent by the page: a finite number in (0, 10], else :class:`SetupError`."""
+    try:
+        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < float(value) <= 10
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise SetupError(f"the learning rate must be a number in (0, 10], got {str(value)[:20]}")
+    return float(value)
 
 
 class Connection:
@@ -80,7 +93,7 @@ class Connection:
         self.socket = socket
         self.session: Session | None = None
         self.task: asyncio.Task[None] | None = None
-        self.lock = asyncio.Lock()
+        self.halt = False
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send_text(json.dumps(message, allow_nan=False))
@@ -92,97 +105,124 @@ class Connection:
         assert self.session is not None
         await self.send(await asyncio.to_thread(self.session.state))
 
-    async def handle(self, text: str) -> None:
+    async def handle(self, text: str | None) -> None:
+        """Answer one message; whatever it holds, the answer is a message, never a closed connection."""
+        if text is None:
+            return await self.error("binary messages are not understood: send JSON text")
         try:
             message = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return await self.error("the message is not JSON")
+        try:
+            await self.dispatch(message)
+        except SetupError as error:
+            await self.error(str(error))
+        except (WebSocketDisconnect, asyncio.CancelledError):
+            raise
+        except Exception as error:  # never let a message take the connection down: say what happened
+            await self.error(f"cannot do that: {type(error).__name__}: {error}")
+
+    async def dispatch(self, message: Any) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "setup":
-            return await self.setup(message.get("config", {}))
+            return await self.setup(check_setup(message.get("config", {})))
         if kind == "reset":
-            return await (self.setup(self.session.config, keep=True) if self.session else self.setup({}))
+            return await self.setup(self.session.config if self.session else check_setup({}))
         if kind not in ("start", "pause", "step", "lr"):
-            return await self.error(f"unknown message type {kind!r}: use setup, start, pause, step, reset or lr")
+            return await self.error(f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr")
         if self.session is None:
             return await self.error("send a setup first")
         if kind == "start":
+            if self.session.finished:
+                return await self.state()  # nothing left to train: say so again
             self.start()
         elif kind == "pause":
             await self.stop()
-            self.session.status = "paused" if not self.session.finished else self.session.status
+            if not self.session.finished:
+                self.session.status = "paused"
             await self.state()
         elif kind == "step":
             await self.stop()
             await asyncio.to_thread(self.session.epoch)
-            if self.session.status not in ("diverged", "done"):
+            if not self.session.finished:
                 self.session.status = "paused"
             await self.state()
         else:
-            value = message.get("value")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= 10:
-                return await self.error(f"the learning rate must be a number in (0, 10], got {value!r}")
-            await asyncio.to_thread(self.session.set_lr, float(value))
-            await self.send({"type": "lr", "value": float(value), "export": export(self.session.config)})
+            rate = learning_rate(message.get("value"))
+            await asyncio.to_thread(self.session.set_lr, rate)
+            await self.send({"type": "lr", "value": rate, "export": export(self.session.config)})
 
-    async def setup(self, raw: Any, keep: bool = False) -> None:
-        await self.stop()
+    async def setup(self, config: dict[str, Any]) -> None:
+        """A new session for a checked configuration (the running one stops only once the new one is valid)."""
         try:
-            config = raw if keep else check_setup(raw)
             session = await asyncio.to_thread(Session, config)
-        except SetupError as error:
-            return await self.error(str(error))
         except Exception as error:  # a setup that passes the checks but cannot be built
             return await self.error(f"cannot build this setup: {error}")
+        await self.stop()
         self.session = session
-        await self.send({"type": "ready", "points": session.points(), "export": export(session.config), "config": raw if not keep else None})
+        await self.send({"type": "ready", "points": session.points(), "export": export(session.config)})
         await self.state()
 
     def start(self) -> None:
         if self.task is None or self.task.done():
+            self.halt = False
             self.task = asyncio.create_task(self.train())
 
     async def stop(self) -> None:
+        """Stop training after the epoch in progress and its update (nothing the page expects is lost)."""
         if self.task is not None and not self.task.done():
-            self.task.cancel()
-            try:
-                await self.task
-            except asyncio.CancelledError:
-                pass
+            self.halt = True
+            await self.task
         self.task = None
 
     async def train(self) -> None:
-        """Epochs until done, diverged or stopped; a ``state`` at most ``UPDATES_PER_SECOND`` times a second."""
+        """Epochs until done, diverged or halted; a ``state`` at most ``UPDATES_PER_SECOND`` times a second."""
         session = self.session
         assert session is not None
         session.status = "running"
         last = 0.0
         try:
-            while not session.finished:
+            while not session.finished and not self.halt:
                 await asyncio.to_thread(session.epoch)
-                if time.monotonic() - last >= 1 / UPDATES_PER_SECOND or session.finished:
+                if time.monotonic() - last >= 1 / UPDATES_PER_SECOND and not session.finished:
                     await self.state()
                     last = time.monotonic()
-        except (WebSocketDisconnect, RuntimeError):  # the tab closed while an update was on its way
+            if session.finished:
+                await self.state()
+        except WebSocketDisconnect:
             return
-        except Exception as error:  # never let a run take the server down: say what happened
+        except Exception as error:  # never let a run take the server down: say what happened, if the tab still listens
             session.status = "stopped"
-            await self.error(f"training stopped: {type(error).__name__}: {error}")
-        await self.state()
+            try:
+                await self.error(f"training stopped: {type(error).__name__}: {error}")
+            except Exception:
+                return
+
+
+def _same_origin(socket: WebSocket) -> bool:
+    """Whether the page that opens the socket was served by this server (other websites may not drive it)."""
+    origin = socket.headers.get("origin")
+    return origin is None or urlparse(origin).netloc == socket.headers.get("host")
 
 
 async def play(socket: WebSocket) -> None:
+    if not _same_origin(socket) or len(OPEN) >= MAX_TABS:
+        await socket.close(code=1008)
+        return
     await socket.accept()
     connection = Connection(socket)
     OPEN.add(connection)
     try:
         while True:
-            await connection.handle(await socket.receive_text())
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            await connection.handle(message.get("text"))
     except WebSocketDisconnect:
         pass
-    finally:
-        await connection.stop()
+    finally:  # the training task sees the flag and ends after its epoch
         OPEN.discard(connection)
+        connection.halt = True
 
 
 def create_app() -> Starlette:

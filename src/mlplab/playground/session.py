@@ -21,6 +21,7 @@ from ..functional import softmax
 from ..layers import Dense
 from ..layers.activations import ACTIVATIONS
 from ..training import LearningRateScheduler, TrainingDiverged
+from ..training.state import restore_weights, snapshot_weights
 
 GRID = 64
 """Cells per side of the decision-boundary heat map."""
@@ -63,10 +64,6 @@ class Session:
         self.extent = [float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1])]
 
     @property
-    def epoch_count(self) -> int:
-        return self.trainer.epoch
-
-    @property
     def finished(self) -> bool:
         return self.trainer.epoch >= self.config["epochs"] or self.status == "diverged"
 
@@ -78,6 +75,7 @@ class Session:
     def _epoch(self) -> None:
         if self.finished:
             return
+        start = snapshot_weights(self.model)
         try:
             with np.errstate(all="ignore"):  # a diverging run is reported as such, not as overflow warnings
                 self.trainer.fit(self.x, self.y, epochs=self.trainer.epoch + 1)
@@ -85,17 +83,23 @@ class Session:
             self.status, self.message = "diverged", f"diverged: {error}"
             return
         logs = {k: v[-1] for k, v in self.trainer.history.history.items()}
-        test = self.trainer.evaluate(self.x_test, self.y_test)
+        with np.errstate(all="ignore"):
+            test = self.trainer.evaluate(self.x_test, self.y_test)
+        if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])) or not self._weights_finite():
+            restore_weights(self.model, start)  # the weights of the epoch's start, which the page can draw
+            self.status, self.message = "diverged", f"diverged: the loss is no longer a finite number in epoch {self.trainer.epoch}"
+            return
         for key, value in (("loss", logs["loss"]), ("accuracy", logs.get("accuracy", math.nan)),
                            ("test_loss", test["loss"]), ("test_accuracy", test.get("accuracy", math.nan)), ("lr", logs["lr"])):
             self.history[key].append(float(value))
         self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
         if self.linear_two_class:
             self.path.append(self._effective_weights())
-        if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])):
-            self.status, self.message = "diverged", "diverged: the loss is no longer a finite number"
-        elif self.trainer.epoch >= self.config["epochs"]:
+        if self.trainer.epoch >= self.config["epochs"]:
             self.status = "done"
+
+    def _weights_finite(self) -> bool:
+        return all(np.isfinite(p.value).all() for p in self.model.parameters())
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate from the next step on; it replaces the schedule, if any (the rate stays constant)."""
@@ -105,7 +109,7 @@ class Session:
             self.config = {**self.config, "lr": lr, "schedule": None}
 
     def _effective_weights(self) -> list[float]:
-        """A two-class softmax layer depends on ``w1 - w0`` (2 numbers) and ``b1 - b0`` only: its 2 parameters and bias."""
+        """``w1 - w0``: a two-class softmax layer depends on it (2 numbers) and on ``b1 - b0`` only."""
         layer = self._dense[0]
         w = layer.W.value.astype(np.float64)
         return [float(w[0, 1] - w[0, 0]), float(w[1, 1] - w[1, 0])]
@@ -156,7 +160,8 @@ class Session:
         x0, x1, y0, y1 = self.extent
         gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
         grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(self.x.dtype)
-        p = softmax(self.model.forward(grid).astype(np.float64), axis=1)
+        with np.errstate(all="ignore"):
+            p = np.nan_to_num(softmax(self.model.forward(grid).astype(np.float64), axis=1))
         return {"size": GRID, "cls": p.argmax(axis=1).tolist(), "p": np.round(p.max(axis=1), 3).tolist()}
 
     def layers(self) -> list[dict[str, Any]]:
@@ -167,6 +172,9 @@ class Session:
             out = layer.forward(out)
             if isinstance(layer, activation_types):
                 values = out.astype(np.float64).ravel()
+                values = values[np.isfinite(values)]
+                if values.size == 0:
+                    continue
                 low, high = float(values.min()), float(values.max())
                 counts, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high if high > low else low + 1))
                 stats.append({"name": type(layer).__name__, "low": low, "high": high, "counts": counts.tolist(),

@@ -33,9 +33,10 @@ PLAYGROUND_DEFAULTS: dict[str, Any] = {
     "hidden": [8, 8], "activation": "tanh", "init": "auto", "loss": "softmax_cross_entropy",
     "dropout": 0.0, "batch_norm": False, "l1": 0.0, "l2": 0.0,
     "optimizer": "sgd", "lr": 0.1, "schedule": "none", "batch_size": 10, "epochs": 300, "clip_norm": None,
-    "standardize": False, "patience": 0, "val_fraction": 0.0,
 }
 """A setup that learns XOR in a few seconds: 2-8-8-2 tanh, SGD 0.1, batches of 10."""
+FIXED = {"standardize": False, "patience": 0, "val_fraction": 0.0}
+"""Not the page's to choose: raw coordinates, every epoch trained, every non-test point trained on."""
 
 
 class SetupError(ValueError):
@@ -67,7 +68,7 @@ def check_setup(raw: Any) -> dict[str, Any]:
     unknown = sorted(set(raw) - set(PLAYGROUND_DEFAULTS))
     if unknown:
         raise SetupError(f"unknown option(s): {', '.join(unknown)}")
-    config = {**PLAYGROUND_DEFAULTS, **raw}
+    config = {**PLAYGROUND_DEFAULTS, **raw, **FIXED}
     _choice(config, "dataset", DATASETS)
     _number(config, "points", 20, 2000, integer=True)
     _number(config, "noise", 0.0, 2.0)
@@ -106,7 +107,7 @@ def check_setup(raw: Any) -> dict[str, Any]:
 
 def export(config: dict[str, Any]) -> dict[str, str]:
     """The ``mlplab train`` config (YAML) and command that repeat this run outside the playground."""
-    keys = [k for k in PLAYGROUND_DEFAULTS if k not in ("seed",)] + ["seed"]
+    keys = [k for k in [*PLAYGROUND_DEFAULTS, *FIXED] if k != "seed"] + ["seed"]
     chosen = {k: config[k] for k in keys}
     chosen["schedule"] = chosen["schedule"] or "none"
     chosen["batch_size"] = chosen["batch_size"] or 0
@@ -118,6 +119,6 @@ def export(config: dict[str, Any]) -> dict[str, str]:
         elif isinstance(value, list):
             flags.append(" ".join([flag, *(str(v) for v in value)]))
         elif value is not None:
-            flags.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
+            flags.append(f"{flag} {value!r}" if isinstance(value, float) else f"{flag} {value}")
     command = "mlplab train " + " ".join(f for f in flags if f)
     return {"config": yaml.safe_dump(chosen, sort_keys=False), "command": command}

@@ -40,7 +40,12 @@ function writeSettings(config) {
 
 function configFromAddress() {
   if (location.hash.length < 2) return {};
-  try { return JSON.parse(decodeURIComponent(location.hash.slice(1))); } catch { return {}; }
+  try {
+    const config = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+    if (typeof config !== "object" || config === null || Array.isArray(config)) return {};
+    if ("hidden" in config && !Array.isArray(config.hidden)) delete config.hidden;
+    return config;
+  } catch { return {}; }
 }
 
 function sendSetup() {
@@ -70,7 +75,9 @@ function onMessage(event) {
   const message = JSON.parse(event.data);
   if (message.type === "error") { setStatus(message.message, "error"); return; }
   if (message.type === "lr") {
-    setStatus(`learning rate ${message.value} from now on`, running ? "running" : "");
+    setStatus(`learning rate ${message.value} from now on (it replaces the schedule)`, running ? "running" : "");
+    $("schedule").value = "none";
+    history_replace(readSettings());
     showExport(message.export);
     return;
   }
@@ -97,7 +104,7 @@ function onState(state) {
   gradNorms.push(...state.grad_norms);
   $("epoch").textContent = state.epoch;
   const last = (key) => history[key].length ? history[key][history[key].length - 1] : null;
-  const show = (id, value, digits) => { $(id).textContent = value === null ? "–" : value.toFixed(digits); };
+  const show = (id, value, digits) => { $(id).textContent = typeof value === "number" ? value.toFixed(digits) : "–"; };
   show("train-accuracy", last("accuracy"), 3); show("test-accuracy", last("test_accuracy"), 3);
   show("train-loss", last("loss"), 4); show("test-loss", last("test_loss"), 4);
   running = state.status === "running";
@@ -109,8 +116,8 @@ function onState(state) {
   drawBoundary(state.boundary);
   drawChart($("loss-chart"), [{ values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], {});
   drawChart($("accuracy-chart"), [{ values: history.accuracy, color: PALETTE[0] }, { values: history.test_accuracy, color: PALETTE[1], dash: [5, 4] }], { low: 0, high: 1 });
-  const layers = gradNorms.length ? gradNorms[0].length : 0;
-  drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => g[k]), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
+  const layers = Math.max(0, ...gradNorms.map((g) => (g ? g.length : 0)));
+  drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => (g ? g[k] : null)), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
   drawLayers(state.layers);
   drawContour(state.contour);
 }
@@ -246,7 +253,7 @@ async function main() {
   }
   $("start").addEventListener("click", () => send({ type: running ? "pause" : "start" }));
   $("step").addEventListener("click", () => send({ type: "step" }));
-  $("reset").addEventListener("click", () => { history = null; send({ type: "reset" }); history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] }; });
+  $("reset").addEventListener("click", () => send({ type: "reset" }));
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   socket.addEventListener("open", sendSetup);
   socket.addEventListener("message", onMessage);
