@@ -64,7 +64,6 @@ def test_one_full_batch_sgd_step_by_hand():
     model = MLPRegressor((4,), "identity", solver="sgd", momentum=0.0, alpha=alpha, batch_size=8, learning_rate_init=eta,
                          shuffle=False, random_state=0)
     model.partial_fit(x, t)
-    w1, w2 = [w.astype(np.float64) for w in MLPRegressor(**model.get_params()).partial_fit(x, t).coefs_]  # noqa: F841
     # recompute the step from the initial weights of an identical estimator, before training
     fresh = MLPRegressor(**{**model.get_params(), "max_iter": 1})
     fresh._check_parameters()
@@ -101,7 +100,7 @@ def test_partial_fit_trains_one_epoch_at_a_time(digits):
         model.partial_fit(x_train, y_train)
     for _ in range(5):
         model.partial_fit(x_train, y_train, classes=np.arange(10))
-    assert model.n_iter_ == 5 and len(model.loss_curve_) == 5 and model.t_ == 5 * len(y_train)
+    assert model.n_iter_ == 1 and len(model.loss_curve_) == 5 and model.t_ == 5 * len(y_train)  # n_iter_: this call's
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert model.score(x_test, y_test) > 0.85
 
@@ -147,3 +146,21 @@ def test_the_limits_get_clear_errors(digits):
         MLPClassifier(alpha=-1).fit(x_train, y_train)
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\) reached"):
         MLPClassifier((8,), max_iter=2).fit(x_train, y_train)
+
+
+def test_scikit_learns_fit_semantics(digits):
+    x_train, _, y_train, _ = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier((16,), max_iter=5, warm_start=True, random_state=0).fit(x_train, y_train)
+        model.set_params(solver="sgd", learning_rate_init=0.05).fit(x_train, y_train)
+    assert model.n_iter_ == 5 and len(model.loss_curve_) == 10 and model.out_activation_ == "softmax"
+    assert type(model._trainer_.optimizer).__name__ == "SGD"  # a warm fit builds a new optimizer with the new settings
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        MLPClassifier(early_stopping=True).partial_fit(x_train, y_train, classes=np.arange(10))
+    reg = MLPRegressor((8,), max_iter=3, random_state=0, loss="squared_error")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(x_train, x_train[:, [10]])
+    assert reg.predict(x_train[:4]).shape == (4,) and reg.out_activation_ == "identity"
+

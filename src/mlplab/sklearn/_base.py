@@ -35,6 +35,8 @@ ACTIVATION_NAMES = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh
 class BaseMLP(BaseEstimator):
     """The parameters and training loop of both estimators (not used directly)."""
 
+    _OUT_ACTIVATION = ""
+
     def __init__(
         self,
         hidden_layer_sizes: int | tuple[int, ...] = (100,),
@@ -163,7 +165,8 @@ class BaseMLP(BaseEstimator):
         schedule = None
         if self.schedule is not None:
             schedule = schedule_for(self.schedule, self.learning_rate_init, self.max_iter)
-        return Trainer(model, loss=self.loss or self._default_loss(), optimizer=name, lr=self.learning_rate_init,
+        loss = {"squared_error": "half_squared_error", "log_loss": "softmax_cross_entropy"}.get(self.loss or "", self.loss)
+        return Trainer(model, loss=loss or self._default_loss(), optimizer=name, lr=self.learning_rate_init,
                        batch_size=batch_size, schedule=schedule, clip_value=self.clip_value, clip_norm=self.clip_norm,
                        l2=self.alpha / batch_size, optimizer_options=options, verbose=0, rng=seed, shuffle=self.shuffle)
 
@@ -172,6 +175,8 @@ class BaseMLP(BaseEstimator):
     def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None) -> BaseMLP:
         self._check_parameters()
         first_call = not (incremental or self.warm_start) or not hasattr(self, "model_")
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
         X, y = validate_data(self, X, y, reset=first_call, dtype=[np.float64, np.float32], multi_output=True)
         targets = self._targets(y, first_call=first_call, classes=classes)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max)) if first_call else self._seed
@@ -184,15 +189,20 @@ class BaseMLP(BaseEstimator):
             self._seed = seed
             self.model_ = self._build(X.shape[1], self._n_outputs(targets), X.dtype, seed)
             self.n_outputs_ = self._n_outputs(targets)
+            self.out_activation_ = self._OUT_ACTIVATION
             self.loss_curve_, self.validation_loss_curve_ = [], []
             self.validation_scores_ = [] if self.early_stopping else None
             self.best_validation_score_ = -np.inf if self.early_stopping else None
-            self.best_loss_ = np.inf
-            self.t_, self.n_iter_ = 0, 0
+            self.best_loss_ = None if self.early_stopping else np.inf
+            self.t_ = 0
             self._no_improvement = 0
             self._trainer_ = None
-        if getattr(self, "_trainer_", None) is None or self._trainer_.batch_size != batch_size:
-            self._trainer_ = self._trainer(self.model_, batch_size, seed + 1)
+        self.n_iter_ = 0  # as scikit-learn: the epochs of this call
+        settings = (batch_size, repr(sorted(self.get_params().items())))
+        if not incremental or getattr(self, "_trainer_", None) is None or self._trainer_settings != settings:
+            self._trainer_ = self._trainer(self.model_, batch_size, seed + 1)  # a new optimizer, as scikit-learn's fit
+            self._trainer_settings = settings
+            self._rate = self.learning_rate_init
         x_fit = X.astype(self.model_dtype_, copy=False)
         epochs = 1 if incremental else self.max_iter
         best_weights = None
@@ -201,7 +211,7 @@ class BaseMLP(BaseEstimator):
             logs = self._epoch(x_fit, targets)
             self.n_iter_ += 1
             self.t_ += n
-            self.loss_ = logs["loss"] + self._penalty(n)
+            self.loss_ = logs["loss"] + self._penalty(n, batch_size)
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
@@ -219,7 +229,7 @@ class BaseMLP(BaseEstimator):
             if incremental:
                 break
             if self._no_improvement > self.n_iter_no_change:
-                if self.learning_rate == "adaptive" and self._rate > 1e-6:
+                if self.solver == "sgd" and self.learning_rate == "adaptive" and self._rate > 1e-6:
                     self._rate /= 5.0
                     self._no_improvement = 0
                     continue
@@ -243,16 +253,16 @@ class BaseMLP(BaseEstimator):
 
     def _set_rate(self) -> None:
         """scikit-learn's per-epoch rate for SGD: constant, ``invscaling`` :math:`\\eta_0/(t+1)^{p}` or ``adaptive``."""
-        if not hasattr(self, "_rate") or self.n_iter_ == 0:
-            self._rate = self.learning_rate_init
         if self.solver == "sgd" and self.learning_rate == "invscaling":
             self._rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
         if self.schedule is None:
             self._trainer_.optimizer.lr = self._rate
 
-    def _penalty(self, n: int) -> float:
-        """scikit-learn's reported penalty :math:`\\tfrac{\\alpha}{2n}\\sum\\lVert W\\rVert^2`."""
-        return 0.5 * self.alpha * sum(float(np.vdot(W, W)) for W in self.coefs_) / n
+    def _penalty(self, n: int, batch_size: int) -> float:
+        """scikit-learn's reported penalty: :math:`\\tfrac{\\alpha}{2m}\\lVert W\\rVert^2` per batch of :math:`m`,
+        weighted by :math:`m/n` over the :math:`\\lceil n/m\\rceil` batches of an epoch."""
+        batches = -(-n // batch_size)
+        return 0.5 * self.alpha * sum(float(np.vdot(W, W)) for W in self.coefs_) * batches / n
 
     # ------------------------------------------------------------------ fitted attributes
 

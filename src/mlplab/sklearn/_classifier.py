@@ -53,6 +53,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         The trained network (its outputs are logits).
     """
 
+    _OUT_ACTIVATION = "softmax"
+
     def _default_loss(self) -> str:
         return "softmax_cross_entropy"
 

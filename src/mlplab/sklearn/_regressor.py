@@ -19,14 +19,17 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ``classes_``); ``loss`` takes any mlplab regression loss name (``mse``, ``mae``, ``huber`` ...).
     """
 
+    _OUT_ACTIVATION = "identity"
+
     def _default_loss(self) -> str:
         return "half_squared_error"
 
     def _targets(self, y: np.ndarray, *, first_call: bool, classes: Any = None) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
+        y = y.reshape(len(y), -1)
         if first_call:
-            self._y_1d = y.ndim == 1
-        return y.reshape(len(y), -1)
+            self._y_1d = y.shape[1] == 1  # one output: predictions are 1-D, as scikit-learn's
+        return y
 
     def _n_outputs(self, targets: np.ndarray) -> int:
         return targets.shape[1]
