@@ -7,6 +7,8 @@ records them again (only after a change that is meant to alter these numbers).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import warnings
 from pathlib import Path
@@ -83,8 +85,33 @@ def playground_cases() -> dict[str, Any]:
     return cases
 
 
+def train_cases() -> dict[str, Any]:
+    """``mlplab train`` on moons (early stopping, plateau schedule) and on digits with batch norm, per-epoch logs."""
+    import tempfile
+
+    from mlplab.cli import main
+
+    runs = {
+        "moons": ["--dataset", "moons", "--points", "300", "--hidden", "12", "--epochs", "15", "--patience", "3",
+                  "--schedule", "plateau", "--lr", "0.05", "--batch-size", "16", "--l1", "1e-4"],
+        "digits": ["--dataset", "digits", "--hidden", "32", "--batch-norm", "--epochs", "4", "--optimizer", "sgd",
+                   "--lr", "0.05", "--clip-norm", "1.0", "--dropout", "0.1"],
+    }
+    cases: dict[str, Any] = {}
+    for name, flags in runs.items():
+        with tempfile.TemporaryDirectory() as out:
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                assert main(["train", *flags, "--out", out, "--name", "run", "--quiet", "--json"]) == 0
+            results = json.loads(printed.getvalue())
+            rows = [json.loads(line) for line in (Path(out) / "run" / "metrics.jsonl").read_text().splitlines()]
+        cases[name] = {key: [float(row[key]) for row in rows] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")}
+        cases[name].update({key: results[key] for key in ("test_accuracy", "test_loss", "epochs")})
+    return cases
+
+
 def all_cases() -> dict[str, Any]:
-    return {"sklearn": sklearn_cases(), "playground": playground_cases()}
+    return {"sklearn": sklearn_cases(), "playground": playground_cases(), "train": train_cases()}
 
 
 if __name__ == "__main__":

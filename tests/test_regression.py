@@ -1,11 +1,11 @@
-"""The scikit-learn estimators and the playground give the numbers they gave before the shared recipe."""
+"""The scikit-learn estimators, the playground and ``mlplab train`` give the numbers they gave before the shared recipe."""
 
 import json
 import math
 
 import pytest
 
-from regression_cases import GOLDEN, playground_cases, sklearn_cases
+from regression_cases import GOLDEN, playground_cases, sklearn_cases, train_cases
 
 RECORDED = json.loads(GOLDEN.read_text())
 
@@ -32,3 +32,7 @@ def test_the_scikit_learn_estimators_repeat_their_recorded_runs():
 
 def test_playground_sessions_repeat_their_recorded_runs():
     _close(playground_cases(), RECORDED["playground"])
+
+
+def test_train_runs_repeat_their_recorded_runs():
+    _close(train_cases(), RECORDED["train"])
