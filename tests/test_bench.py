@@ -12,7 +12,6 @@ from mlplab import kernels
 from mlplab.bench import (
     CONFIGS,
     PEERS,
-    BenchData,
     BenchReport,
     ConfigResult,
     RunResult,
@@ -22,13 +21,12 @@ from mlplab.bench import (
     run_suite,
     select,
 )
-from mlplab.bench import data as data_module
 from mlplab.bench import gemm as gemm_module
-from mlplab.bench.data import synthetic_images
 from mlplab.bench.gemm import batch_products_time
 from mlplab.bench.peers import _torch_model, run_sklearn, run_torch
 from mlplab.bench.runs import peak_training_memory, run_mlplab
 from mlplab.cli import main
+from mlplab.datasets import Dataset, images, synthetic_dataset, synthetic_images
 
 NAMES = [c.name for c in CONFIGS]
 BY_NAME = {c.name: c for c in CONFIGS}
@@ -38,7 +36,7 @@ DROPOUT_BN = BY_NAME["512-256-adam-128-dropout-bn"]
 
 def tiny_data(n_train=200, n_test=100, seed=0):
     x, y = synthetic_images(n_train + n_test, np.random.default_rng(seed))
-    return BenchData("tiny", x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+    return Dataset("tiny", x[:n_train], y[:n_train], x[n_train:], y[n_train:], tuple("0123456789"), (28, 28))
 
 
 def with_epochs(config, epochs=1):
@@ -132,14 +130,14 @@ def test_load_bench_data_takes_the_first_samples():
     assert data.x_train.dtype == np.float32 and data.y_train.dtype == np.int64
 
 
-def test_load_bench_data_falls_back_to_synthetic_images(monkeypatch):
-    monkeypatch.setattr(data_module, "find_dataset_dir", lambda name: None)
+def test_load_bench_data_falls_back_to_synthetic_images(monkeypatch, capsys):
+    monkeypatch.setattr(images, "find_dataset_dir", lambda name, path=None: None)
     data = load_bench_data(n_train=60, n_test=20, seed=5)
     assert data.name == "synthetic"
     assert data.x_train.shape == (60, 784) and data.x_test.shape == (20, 784)
-    x, y = synthetic_images(80, np.random.default_rng(5))
-    np.testing.assert_array_equal(np.concatenate([data.x_train, data.x_test]), x)
-    np.testing.assert_array_equal(np.concatenate([data.y_train, data.y_test]), y)
+    stand_in = synthetic_dataset(seed=5)
+    np.testing.assert_array_equal(data.x_train, stand_in.x_train[:60])
+    np.testing.assert_array_equal(data.y_test, stand_in.y_test[:20])
 
 
 # GEMM limit
@@ -410,6 +408,7 @@ def test_run_suite_without_peers_runs_mlplab_alone():
 # the command line
 
 
+@pytest.mark.slow
 def test_cli_bench_quick_only_writes_table_and_json(tmp_path, capsys):
     out_file = tmp_path / "b.json"
     argv = ["bench", "--quick", "--only", "100-sgd-128", "dropout", "--peers", "scikit-learn",
@@ -468,6 +467,7 @@ def test_cli_bench_rejects_an_unknown_peer(capsys):
     assert info.value.code == 2 and "invalid choice: 'tensorflow'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_bench_quick_smoke_run_covers_every_configuration(capsys):
     assert main(["bench", "--quick"]) == 0
     out = capsys.readouterr().out

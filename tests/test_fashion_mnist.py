@@ -11,6 +11,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_short_recipe_beats_85_percent():
     data = mlplab.datasets.fashion_mnist()
     model = mlplab.Sequential([

@@ -8,7 +8,7 @@ import pytest
 from mlplab.cli import main
 from mlplab.lab import EXPERIMENTS, ORDER, ExperimentResult, Lab, available, experiment, run_experiments, write_report
 from mlplab.lab.base import jsonable
-from mlplab.lab.plots import pyplot
+from mlplab.plotting import pyplot
 
 
 def test_lab_figure_record_claim_and_save(tmp_path):

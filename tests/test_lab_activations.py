@@ -1,6 +1,9 @@
 """Lab experiment `activations`: derivatives, the sigmoid's 0.25, tanh's (-1, 1), and dying ReLUs."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_activations_experiment(run_quick):
     result, numbers = run_quick("activations")
     assert abs(numbers["sigmoid_max_derivative"] - 0.25) < 1e-12 and numbers["sigmoid_argmax_derivative"] == 0

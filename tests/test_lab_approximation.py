@@ -1,6 +1,9 @@
 """Lab experiment `approximation`: wider hidden layers fit better; stacked linear layers stay linear."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_approximation_experiment(run_quick):
     result, numbers = run_quick("approximation")
     assert numbers["widths"] == [1, 4, 16]

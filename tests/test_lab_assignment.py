@@ -1,9 +1,11 @@
 """Lab experiment `assignment`: S3's Assignment 6 (gradient descent on a quartic, a shallow and a better network)."""
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 
+@pytest.mark.slow
 def test_assignment_experiment(run_quick):
     result, numbers = run_quick("assignment")
 

@@ -1,6 +1,9 @@
 """Lab experiment `binary-multiclass`: S0's 2-3-1 network, one-vs-all versus softmax."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_binary_multiclass_experiment(run_quick):
     result, numbers = run_quick("binary-multiclass")
     circles = numbers["binary_median_accuracy"]["circles"]

@@ -1,6 +1,9 @@
 """Lab experiment `gd-modes`: batch, stochastic and mini-batch gradient descent (S1)."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_gd_modes_experiment(run_quick):
     result, numbers = run_quick("gd-modes")
     batch, sgd, mini = "batch GD", "stochastic GD (1)", "mini-batch GD (16)"

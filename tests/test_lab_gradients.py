@@ -1,8 +1,10 @@
 """Lab experiment `gradients`: vanishing, exploding and balanced gradient norms; clipping on a cliff."""
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_gradients_experiment(run_quick):
     result, numbers = run_quick("gradients")
     ratio = numbers["first_to_last_layer_ratio_first_step"]

@@ -1,8 +1,10 @@
 """Lab experiment `init`: S0's variance of 785, saturation, scale through depth, and symmetry."""
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_init_experiment(run_quick):
     result, numbers = run_quick("init")
     wide = numbers["wide_layer"]

@@ -1,9 +1,11 @@
 """Lab experiment `lr`: learning rates too small, good and too large, and decay schedules (S0, S1, S3)."""
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 
+@pytest.mark.slow
 def test_lr_experiment(run_quick):
     result, numbers = run_quick("lr")
     iterates = {lr: np.array(w) for lr, w in numbers["quadratic_iterates"].items()}

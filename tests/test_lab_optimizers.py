@@ -2,7 +2,10 @@
 
 import math
 
+import pytest
 
+
+@pytest.mark.slow
 def test_optimizers_experiment(run_quick):
     result, numbers = run_quick("optimizers")
     valley = numbers["valley_final_loss"]

@@ -1,8 +1,10 @@
 """Lab experiment `perceptron`: convergence and margin on separable data, cycles on non-separable data."""
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_perceptron_experiment(run_quick):
     result, numbers = run_quick("perceptron")
     # Separable data: the online (Rosenblatt) perceptron always converges, within Novikoff's bound ...

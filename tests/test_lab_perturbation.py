@@ -1,8 +1,10 @@
 """Lab experiment `perturbation`: weight perturbation costs more forward passes than backprop (S1)."""
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_perturbation_experiment(run_quick):
     result, numbers = run_quick("perturbation")
     assert numbers["backprop_step_cost"] == 3

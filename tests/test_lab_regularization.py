@@ -1,6 +1,9 @@
 """Lab experiment `regularization`: overfitting a small set; L2, L1, dropout and expansion against it (S2, S3)."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_regularization_experiment(run_quick):
     result, numbers = run_quick("regularization")
     train, test = numbers["final_train_accuracy"], numbers["final_test_accuracy"]

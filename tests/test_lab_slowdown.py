@@ -1,8 +1,10 @@
 """Lab experiment `slowdown`: the quadratic cost stalls from a saturated start; cross-entropy does not."""
 
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_slowdown_experiment(run_quick):
     result, numbers = run_quick("slowdown")
     neuron = numbers["neuron"]

@@ -1,6 +1,9 @@
 """Lab experiment `xor`: the perceptron fails on XOR, a 2-2-1 network can solve it, one hidden unit cannot."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_xor_experiment(run_quick):
     result, numbers = run_quick("xor")
     assert not any(numbers["perceptron_converged"])

@@ -20,6 +20,7 @@ from mlplab import (
     ReLU,
     Sigmoid,
     Softmax,
+    Standardize,
     Step,
     Tanh,
 )
@@ -555,6 +556,62 @@ def test_float32_layer_matches_float64_layer(name):
     y32 = l32.forward(x.astype(np.float32), training=True)
     y64 = l64.forward(x, training=True)
     assert_allclose(y32, y64, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- in_features and dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("make", "width"),
+    [
+        (lambda dtype: Dense(5, 3, dtype=dtype), 5),
+        (lambda dtype: BatchNorm(6, dtype=dtype), 6),
+        (lambda dtype: PReLU(7, dtype=dtype), 7),
+        (lambda dtype: Standardize(8, dtype=dtype), 8),
+    ],
+    ids=["dense", "batchnorm", "prelu", "standardize"],
+)
+def test_layers_with_a_width_report_in_features_and_dtype(make, width, dtype):
+    layer = make(dtype)
+    assert layer.in_features == width
+    assert isinstance(layer.dtype, np.dtype)
+    assert layer.dtype == np.dtype(dtype)
+    assert layer.forward(np.ones((3, width), dtype=dtype)).dtype == dtype
+    with pytest.raises(ValueError, match=f"\\(n, {width}\\)"):
+        layer.forward(np.ones((3, width + 1), dtype=dtype))
+
+
+@pytest.mark.parametrize("name", ["identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "dropout"])
+def test_parameter_free_layers_accept_any_width_and_dtype(name):
+    layer = make_layer(name)
+    assert layer.in_features is None
+    assert layer.dtype is None
+    for dtype in (np.float32, np.float64):
+        for width in (2, 5):
+            out = layer.forward(np.ones((3, width), dtype=dtype), training=True)
+            assert out.dtype == dtype and out.shape == (3, width)
+
+
+def test_layer_base_class_knows_neither_width_nor_dtype():
+    layer = mlplab.Layer()
+    assert layer.in_features is None and layer.dtype is None
+
+
+def test_dense_dtype_and_width_follow_its_weights():
+    layer = Dense(4, 2, dtype=np.float64)
+    assert (layer.in_features, layer.out_features) == layer.W.shape == (4, 2)
+    assert layer.dtype == layer.W.dtype == layer.b.dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_get_activation_builds_prelu_with_width_and_dtype(dtype):
+    layer = mlplab.get_activation("prelu", features=6, dtype=dtype)
+    assert isinstance(layer, PReLU)
+    assert layer.in_features == 6 and layer.dtype == dtype
+    assert mlplab.get_activation("relu", features=6, dtype=dtype).dtype is None
+    with pytest.raises(ValueError, match="needs the number of features"):
+        mlplab.get_activation("prelu")
 
 
 # ---------------------------------------------------------------- output buffers

@@ -9,10 +9,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import mlplab
 from mlplab import (
-    HalfSquaredError,
     MAE,
     MSE,
     BinaryCrossEntropy,
+    HalfSquaredError,
     Hinge,
     Huber,
     NLLLoss,
@@ -614,6 +614,48 @@ def test_empty_prediction_raises():
 def test_backward_before_forward_raises(cls):
     with pytest.raises(RuntimeError, match=rf"{cls.__name__}\.backward called before forward"):
         cls().backward()
+
+
+# ---------------------------------------------------------------- contract attributes
+
+CLASSIFIES = {
+    MSE: False,
+    HalfSquaredError: False,
+    QuadraticCost: False,
+    MAE: False,
+    Huber: False,
+    BinaryCrossEntropy: True,
+    SoftmaxCrossEntropy: True,
+    NLLLoss: True,
+    Hinge: True,
+    PerceptronCriterion: True,
+}
+
+
+@pytest.mark.parametrize("cls", ALL_LOSS_CLASSES)
+def test_each_loss_says_whether_it_classifies(cls):
+    assert cls.classifies is CLASSIFIES[cls]
+    assert cls().classifies is CLASSIFIES[cls]
+
+
+def test_base_loss_and_a_subclass_that_says_nothing_do_not_classify():
+    class Custom(mlplab.Loss):
+        pass
+
+    assert mlplab.Loss.classifies is False and Custom().classifies is False
+
+
+@pytest.mark.parametrize("cls", ALL_LOSS_CLASSES)
+def test_from_logits_is_true_except_for_binary_cross_entropy_on_probabilities(cls):
+    assert cls().from_logits is (cls is not BinaryCrossEntropy)
+    assert mlplab.Loss().from_logits is True
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_binary_cross_entropy_from_logits_is_the_constructor_argument(from_logits):
+    loss = BinaryCrossEntropy(from_logits=from_logits)
+    assert loss.from_logits is from_logits
+    assert loss.classifies is True
 
 
 # ---------------------------------------------------------------- registry

@@ -20,6 +20,7 @@ from mlplab import (
     Sequential,
     Sigmoid,
     SoftmaxCrossEntropy,
+    Standardize,
     Step,
     Tanh,
 )
@@ -124,6 +125,50 @@ def test_sequential_summary_by_hand():
     text = seq.summary()
     assert "(n, 4)" in text and "(n, 2)" in text
     assert f"total parameters: {3 * 4 + 4 + 4 * 2 + 2:,}" in text
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sequential_in_features_come_from_the_first_layer_that_requires_a_width(dtype):
+    seq = Sequential([Dropout(0.2), Tanh(), Dense(6, 3, dtype=dtype), ReLU(), Dense(3, 2, dtype=dtype)])
+    assert seq.in_features == 6
+    assert isinstance(seq.dtype, np.dtype) and seq.dtype == np.dtype(dtype)
+    nested = Sequential([Sequential([PReLU(5, dtype=dtype), Dense(5, 2, dtype=dtype)]), Tanh()])
+    assert nested.in_features == 5 and nested.dtype == np.dtype(dtype)
+    with pytest.raises(ValueError, match="expected 6"):
+        seq.forward(np.ones((2, 5)))
+    other = np.float32 if dtype == np.float64 else np.float64
+    assert seq.forward(np.ones((2, 6), dtype=other)).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sequential_without_parameters_takes_its_dtype_from_its_buffers(dtype):
+    seq = Sequential([Standardize(4, dtype=dtype), Tanh()])
+    assert seq.parameters() == []
+    assert seq.in_features == 4 and seq.dtype == np.dtype(dtype)
+    assert seq.summary().endswith(f"total parameters: 0 ({np.dtype(dtype).name})")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sequential_of_parameter_free_layers_accepts_any_width_and_float_dtype(dtype):
+    seq = Sequential([Tanh(), ReLU()])
+    assert seq.in_features is None and seq.dtype is None
+    for width in (2, 7):
+        assert seq.forward(np.ones((3, width), dtype=dtype)).dtype == dtype
+    assert seq.summary().endswith("total parameters: 0")
+
+
+def test_sequential_backward_refuses_a_layer_that_returns_no_input_gradient():
+    class NoInputGradient(Layer):
+        def forward(self, x, *, training=False):
+            return x
+
+        def backward(self, grad_out, *, input_grad=True):
+            return None
+
+    seq = Sequential([Tanh(), NoInputGradient()])
+    seq.forward(np.ones((2, 3)), training=True)
+    with pytest.raises(RuntimeError, match=r"layers\[1\]\.backward returned None"):
+        seq.backward(np.ones((2, 3)))
 
 
 # ---------------------------------------------------------------- MLP structure
@@ -245,6 +290,19 @@ def test_mlp_default_dtype_float32():
     assert model.dtype == np.float32
     out = model.forward(np.ones((2, 3), dtype=np.float64))
     assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"activation": "prelu", "batch_norm": True, "dropout": 0.2}, {"activation": "tanh", "output_activation": "softmax"}],
+    ids=["plain", "prelu-batchnorm-dropout", "tanh-softmax"],
+)
+def test_mlp_in_features_and_dtype(dtype, options):
+    model = MLP([5, 4, 3], rng=0, dtype=dtype, **options)
+    assert model.in_features == 5
+    assert isinstance(model.dtype, np.dtype) and model.dtype == np.dtype(dtype)
+    assert all(p.dtype == model.dtype for p in model.parameters())
 
 
 @pytest.mark.parametrize("sizes", [[3], [], [3, 0, 2], [3, -1], [3, 2.5]])

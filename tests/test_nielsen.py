@@ -158,6 +158,7 @@ def test_a_bad_file_gets_a_clear_error(tmp_path, content, message):
         network2.load(path)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(find_dataset_dir("fashion-mnist") is None, reason="Fashion-MNIST not found (install dataset-fashion-mnist)")
 def test_the_books_chapter_1_script_on_fashion_mnist(capsys):
     training_data, validation_data, test_data = mnist_loader.load_data_wrapper("fashion-mnist")

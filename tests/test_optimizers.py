@@ -694,8 +694,7 @@ def test_flat_update_of_packed_parameters_equals_per_parameter_updates(name):
         assert_allclose(p.value, q.value, rtol=1e-6, atol=1e-7)
     for p, q in zip(packed, separate):
         for key, value in opt.state[q].items():
-            if key != "scratch":
-                assert_allclose(flat_opt.state[p][key], value, rtol=1e-6, atol=1e-7)
+            assert_allclose(flat_opt.state[p][key], value, rtol=1e-6, atol=1e-7)
 
 
 def test_flat_state_is_shared_as_views_and_round_trips_through_state_dict():

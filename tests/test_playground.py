@@ -10,7 +10,8 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from mlplab.cli.config import resolve
+from mlplab.cli.train import given_options
+from mlplab.recipe import FLAG, Config
 from mlplab.persistence import load
 from mlplab.playground import Session, SetupError, check_setup, create_app, export
 from mlplab.playground import server as playground_server
@@ -51,7 +52,7 @@ def test_the_page_its_files_and_its_options(client):
     options = client.get("/api/options").json()
     assert options["datasets"] == ["xor", "circles", "moons", "spirals", "blobs", "digits"]
     assert {"sgd", "adam", "rmsprop"} <= set(options["optimizers"]) and "tanh" in options["activations"]
-    assert check_setup(options["defaults"])["dataset"] == "xor"
+    assert check_setup(options["defaults"]).dataset == "xor"
 
 
 def test_export_gives_the_train_config_and_command(client):
@@ -60,18 +61,21 @@ def test_export_gives_the_train_config_and_command(client):
     exported = answer.json()
     assert exported["command"].startswith("mlplab train --dataset xor --points 200")
     assert "--hidden 8 8" in exported["command"] and "--optimizer adam --lr 0.01" in exported["command"]
-    config = resolve({}, base=None) | yaml.safe_load(exported["config"])
-    assert config["hidden"] == [8, 8] and config["patience"] == 0
+    config = Config.from_mapping(yaml.safe_load(exported["config"]))
+    assert config.hidden == (8, 8) and config.patience == 0 and config == check_setup({**QUICK, "optimizer": "adam", "lr": 0.01})
 
 
 @pytest.mark.parametrize(
     "body, message",
-    [({"lr": -1}, r"lr must be in \(0, 10\]"), ({"lr": 0}, r"lr must be in \(0, 10\]"), ({"hidden": [8, -2]}, "hidden layer 2 must have 1 to 256 units"),
-     ({"hidden": [100000]}, "hidden layer 1 must have 1 to 256 units"), ({"hidden": [8] * 7}, "at most 6 layer sizes"),
-     ({"hidden": [256] * 6, "dataset": "digits"}, "too large"), ({"optimizer": "lbfgs"}, "optimizer must be one of"),
-     ({"points": 10}, r"points must be in \[20, 2000\]"), ({"noise": "lots"}, "noise must be a number"),
-     ({"batch_size": 2.5}, "batch_size must be a whole number"), ({"momentum": 0.9}, "unknown option"),
-     ({"dataset": "cifar"}, "dataset must be one of")],
+    [({"lr": -1}, r"^lr: -1 is not allowed \(must be > 0\)$"), ({"lr": 20}, r"^lr: 20 is not allowed \(must be in \(0, 10\]\)$"),
+     ({"hidden": [8, -2]}, r"^hidden: \[8, -2\] is not allowed \(must be a list of layer sizes >= 1\)$"),
+     ({"hidden": [100000]}, r"^hidden: \[100000\] is not allowed \(must be a list of layer sizes in \[1, 256\], at most 6"),
+     ({"hidden": [8] * 7}, "has too many layers"), ({"hidden": [256] * 6, "dataset": "digits"}, "too large"),
+     ({"optimizer": "lbfgs"}, "^optimizer: 'lbfgs' is not a known name .one of adadelta"),
+     ({"points": 10}, r"^points: 10 is not allowed \(must be a whole number in \[20, 2000\]\)$"),
+     ({"noise": "lots"}, "^noise: 'lots' is not a number"), ({"batch_size": 2.5}, "^batch_size: 2.5 is not a whole number"),
+     ({"momentum": 0.9}, "^momentum: unknown option"), ({"dataset": "cifar"}, "^dataset: 'cifar' is not a valid choice"),
+     ({"epochs": 10**400}, "^epochs: an integer of 1329 bits is not a finite number")],
 )
 def test_bad_setups_are_refused_with_the_reason(client, body, message):
     answer = client.post("/api/export", json=body)
@@ -80,7 +84,7 @@ def test_bad_setups_are_refused_with_the_reason(client, body, message):
 
 
 def test_a_nan_rate_and_a_non_json_body_are_refused(client):
-    with pytest.raises(SetupError, match="lr must be a number"):
+    with pytest.raises(SetupError, match="lr: nan is not a finite number"):
         check_setup({"lr": math.nan})
     answer = client.post("/api/export", content=b"{not json", headers={"content-type": "application/json"})
     assert answer.status_code == 400 and "JSON" in answer.json()["error"]
@@ -114,8 +118,9 @@ def test_a_session_over_the_websocket(client):
 @pytest.mark.parametrize(
     "message, answer",
     [("not json", "not JSON"), (json.dumps({"type": "fly"}), "unknown message type 'fly'"), (json.dumps([1, 2]), "unknown message type"),
-     (json.dumps({"type": "lr", "value": -1}), r"learning rate must be a number in \(0, 10\]"),
-     (json.dumps({"type": "setup", "config": {"hidden": [0]}}), "hidden layer 1 must have 1 to 256 units")],
+     (json.dumps({"type": "lr", "value": -1}), r"lr: -1 is not allowed \(must be > 0\)"),
+     (json.dumps({"type": "lr", "value": "0.1"}), "lr: '0.1' is not a number"),
+     (json.dumps({"type": "setup", "config": {"hidden": [0]}}), r"hidden: \[0\] is not allowed \(must be a list of layer sizes")],
 )
 def test_bad_messages_get_an_error_and_the_session_goes_on(client, message, answer):
     with client.websocket_connect("/ws") as ws:
@@ -192,7 +197,7 @@ def test_tabs_train_apart_and_a_closed_tab_stops(client):
             busy.send_json({"type": "start"})
             state_until(busy, lambda m: m["epoch"] > 3)
             assert len(playground_server.OPEN) == 2
-            trainer = next(c for c in playground_server.OPEN if c.session.config["epochs"] == 5000).session.trainer
+            trainer = next(c for c in playground_server.OPEN if c.session.config.epochs == 5000).session.trainer
         deadline = time.monotonic() + 10
         while len(playground_server.OPEN) > 1 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -253,9 +258,8 @@ def test_the_exported_command_line_parses_to_the_same_options():
 
     for setup in ({**QUICK, "clip_norm": 2.5, "batch_norm": True}, {"dataset": "blobs", "hidden": []}):
         config = check_setup(setup)
-        args = vars(build_parser().parse_args(shlex.split(export(config)["command"])[1:]))
-        assert args["hidden"] == config["hidden"] and args["batch_norm"] == config["batch_norm"]
-        assert args["clip_norm"] == config["clip_norm"] and args["points"] == config["points"] and args["lr"] == config["lr"]
+        args = build_parser().parse_args(shlex.split(export(config)["command"])[1:])
+        assert Config().updated(given_options(args), FLAG) == config
 
 
 def test_the_command_serves_on_localhost_and_prints_its_address():

@@ -15,6 +15,7 @@ import pytest
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
 CHROMIUM = shutil.which("chromium") or ("/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found: install Debian's chromium (scripts/install-chromium.sh)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytestmark]
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]

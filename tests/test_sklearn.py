@@ -1,5 +1,6 @@
 """The scikit-learn estimators: scikit-learn's own estimator checks, pipelines, parity, and hand-checked steps."""
 
+import re
 import pickle
 import warnings
 
@@ -31,6 +32,7 @@ def digits():
     return train_test_split(x / 16.0, y, test_size=0.3, random_state=0, stratify=y)
 
 
+@pytest.mark.slow
 def test_a_pipeline_inside_grid_search(digits):
     x_train, x_test, y_train, y_test = digits
     pipeline = make_pipeline(StandardScaler(), MLPClassifier(max_iter=60, random_state=0))
@@ -44,6 +46,7 @@ def test_a_pipeline_inside_grid_search(digits):
     assert search.best_estimator_[-1].coefs_[0].shape[1] == search.best_params_["mlpclassifier__hidden_layer_sizes"][0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_the_same_settings_score_as_scikit_learns_own(digits, solver):
     x_train, x_test, y_train, y_test = digits
@@ -142,8 +145,12 @@ def test_the_limits_get_clear_errors(digits):
         MLPClassifier(solver="lbfgs").fit(x_train, y_train)
     with pytest.raises(ValueError, match="activation lists 1 names for 2 hidden layers"):
         MLPClassifier((8, 8), activation=("relu",)).fit(x_train, y_train)
-    with pytest.raises(ValueError, match="invalid alpha: -1"):
+    with pytest.raises(ValueError, match=re.escape("alpha: -1 is not allowed (must be >= 0)")):
         MLPClassifier(alpha=-1).fit(x_train, y_train)
+    with pytest.raises(ValueError, match=re.escape("learning_rate_init: 0 is not allowed (must be > 0)")):
+        MLPClassifier(learning_rate_init=0).fit(x_train, y_train)  # the rule of mlplab train's lr
+    with pytest.raises(ValueError, match=re.escape("hidden_layer_sizes: [8, 0] is not allowed")):
+        MLPClassifier((8, 0)).fit(x_train, y_train)
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\) reached"):
         MLPClassifier((8,), max_iter=2).fit(x_train, y_train)
 

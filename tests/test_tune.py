@@ -11,7 +11,7 @@ import yaml
 from optuna.trial import TrialState
 
 from mlplab.cli import main
-from mlplab.cli.config import read_config_file
+from mlplab.recipe import read_config_file
 from mlplab.tune import SearchSpace, SearchSpaceError, make_sampler, tune
 from mlplab.tune.objective import TrainObjective, direction_of
 from mlplab.tune.search import folder_lock
@@ -48,6 +48,7 @@ def test_grid_search_visits_exactly_the_grid(tmp_path):
     assert all(t.state == TrialState.COMPLETE for t in result.study.trials)
 
 
+@pytest.mark.slow
 def test_two_workers_on_the_journal_file_lose_and_duplicate_nothing(tmp_path):
     space = SearchSpace.from_mapping(GRID)
     result = tune(space, tmp_path, sampler="grid", workers=2, final=False, verbose=False)
@@ -57,6 +58,7 @@ def test_two_workers_on_the_journal_file_lose_and_duplicate_nothing(tmp_path):
     assert len({t.user_attrs["worker"] for t in trials}) == 2  # both processes ran trials
 
 
+@pytest.mark.slow
 def test_sigterm_to_the_search_alone_stops_its_workers_too(tmp_path):
     """A scheduler or ``timeout`` signals the main process only: its workers must not run on unseen."""
     import signal
@@ -95,10 +97,10 @@ def synthetic_space():
 def synthetic_loss(config):
     """A cheap bowl with its minimum 0 at lr 10^-2.5, dropout 0.3, batch 128, Adam."""
     return (
-        (math.log10(config["lr"]) + 2.5) ** 2
-        + 4 * (config["dropout"] - 0.3) ** 2
-        + (math.log2(config["batch_size"]) - 7) ** 2 / 4
-        + (config["optimizer"] != "adam")
+        (math.log10(config.lr) + 2.5) ** 2
+        + 4 * (config.dropout - 0.3) ** 2
+        + (math.log2(config.batch_size) - 7) ** 2 / 4
+        + (config.optimizer != "adam")
     )
 
 
@@ -186,7 +188,7 @@ def test_a_trial_left_running_by_a_killed_worker_is_run_again(tmp_path):
     tune(space, tmp_path, sampler="random", n_trials=1, pruner="none", final=False, verbose=False)
     study = load_study(tmp_path)
     orphan = study.ask()  # a worker that asked for a trial and died
-    lr = space.suggest(orphan)["lr"]
+    lr = space.suggest(orphan).lr
     result = tune(space, tmp_path, sampler="random", n_trials=2, pruner="none", final=False, verbose=False)
     trials = result.study.trials
     assert trials[1].state == TrialState.FAIL and trials[2].params["lr"] == lr
@@ -233,6 +235,7 @@ def test_bad_search_settings_are_refused(tmp_path, options, message):
         tune(SearchSpace.from_mapping(GRID), tmp_path, **{"final": False, "verbose": False, **options})
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_the_results_folder(tmp_path, capsys):
     space = tmp_path / "space.yaml"
     space.write_text(yaml.safe_dump({"dataset": "digits", "epochs": 4, "hidden": [32],
@@ -276,6 +279,7 @@ def test_a_bad_space_file_is_a_clear_command_line_error(tmp_path, capsys):
     assert "lr: low (0.1) must be below high (0.01)" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path):
     """Ctrl-C reaches the whole process group, as in a terminal: exit 130, then the same command finishes."""
     import os

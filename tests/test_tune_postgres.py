@@ -22,6 +22,8 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
 SPACE = {"dataset": "moons", "epochs": 3, "hidden": [8], "lr": {"low": 1e-3, "high": 0.3, "log": True}}
 
 

@@ -37,14 +37,14 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     array([0.84, 0.11, 0.04])
     """
     shifted = x - x.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
+    e: np.ndarray = np.exp(shifted)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     r"""Logarithm of the softmax, :math:`x_i - \log\sum_j e^{x_j}`, without overflow or ``log 0``."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted: np.ndarray = x - x.max(axis=axis, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
@@ -52,7 +52,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     r""":math:`\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}` with :math:`m = \max_j x_j`."""
     m = x.max(axis=axis, keepdims=True)
-    out = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    out: np.ndarray = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
@@ -62,7 +62,8 @@ def normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:
     >>> normalize(np.array([5.0, 3.0, 2.0]))
     array([0.5, 0.3, 0.2])
     """
-    return x / x.sum(axis=axis, keepdims=True)
+    p: np.ndarray = x / x.sum(axis=axis, keepdims=True)
+    return p
 
 
 # ---------------------------------------------------------------- activations
@@ -93,24 +94,28 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, range (0, 1), overflow-free."""
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
-    return np.where(x >= 0, r, e * r)
+    y: np.ndarray = np.where(x >= 0, r, e * r)
+    return y
 
 
 def sigmoid_derivative(x: np.ndarray) -> np.ndarray:
     r""":math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))`, at most 0.25 (at x = 0)."""
     s = sigmoid(x)
-    return s * (1 - s)
+    ds: np.ndarray = s * (1 - s)
+    return ds
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     r"""Hyperbolic tangent, range (-1, 1) (S1's "(0, 1)" is a slip)."""
-    return np.tanh(x)
+    t: np.ndarray = np.tanh(x)
+    return t
 
 
 def tanh_derivative(x: np.ndarray) -> np.ndarray:
     r""":math:`\tanh'(x) = 1 - \tanh^2(x)`, at most 1 (at x = 0)."""
     t = np.tanh(x)
-    return 1 - t * t
+    dt: np.ndarray = 1 - t * t
+    return dt
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -140,4 +145,5 @@ def softmax_jvp(probabilities: np.ndarray, grad: np.ndarray) -> np.ndarray:
     with the incoming gradient ``grad``, row by row, never forming the Jacobian.
     """
     dot = np.einsum("ij,ij->i", grad, probabilities)[:, None]
-    return probabilities * (grad - dot)
+    dx: np.ndarray = probabilities * (grad - dot)
+    return dx

@@ -1,14 +1,19 @@
 """Optional compiled kernels for the optimizers and the softmax loss, with numba (``pip install "mlplab[fast]"``).
 
-Adam's update is about a dozen NumPy passes over the parameters (``sqrt``
-alone is a quarter of it), SGD with momentum four; one compiled loop does
-each in a single pass, which keeps the working set in cache: Adam runs
-about 4.5x faster on a 200,000-parameter network, momentum SGD about 2-3x.
-Each kernel performs the very same floating-point operations in the same
-order as the NumPy code it replaces (no fused multiply-add, no fast-math),
-so both paths give bit-identical results (the optimizers store their
-hyper-parameters as Python floats, which NumPy applies in the array's dtype).
-Only C-contiguous float32 and float64 arrays go to the kernels.
+These are fast paths: the readable code is elsewhere. Adam's update is about
+a dozen NumPy passes over the parameters (``sqrt`` alone is a quarter of it),
+SGD with momentum four, and each pass allocates its result; one compiled
+loop does each in a single pass, which keeps the working set in cache: Adam
+runs about 4.5x faster on a 200,000-parameter network, momentum SGD about
+2-3x. RMSprop, AdaGrad and Adadelta have kernels of their own. An optimizer picks its
+kernel in one place, :meth:`mlplab.optimizers.Optimizer._step_one`, through
+its ``_fast_update`` hook, and otherwise runs its ``_update``, which reads as
+the formula in its docstring. Each kernel performs the very same
+floating-point operations in the same order as that ``_update`` (no fused
+multiply-add, no fast-math), so both paths give bit-identical results (the
+optimizers store their hyper-parameters as Python floats, which NumPy applies
+in the array's dtype, as the kernels do). Only C-contiguous float32 and
+float64 arrays go to the kernels (:func:`fits`).
 
 Softmax cross-entropy on a small batch is a dozen tiny NumPy calls, each
 costing more in overhead than in arithmetic; the kernel does it in one pass
@@ -20,6 +25,7 @@ variable ``MLPLAB_NUMBA=0``, or after ``set_enabled(False)``, the NumPy code run
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +33,7 @@ from typing import Any
 import numpy as np
 
 _enabled = os.environ.get("MLPLAB_NUMBA", "1") != "0" and importlib.util.find_spec("numba") is not None
-_compiled: dict[str, Callable[..., None]] = {}
+_compiled: dict[str, Callable[..., Any]] = {}
 
 
 def enabled() -> bool:
@@ -50,7 +56,7 @@ def set_enabled(flag: bool) -> bool:
     return previous
 
 
-def _compile(name: str, function: Callable[..., None]) -> Callable[..., None]:
+def _compile(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     kernel = _compiled.get(name)
     if kernel is None:
         import numba
@@ -59,68 +65,104 @@ def _compile(name: str, function: Callable[..., None]) -> Callable[..., None]:
     return kernel
 
 
-def _adam(w: Any, g: Any, m: Any, v: Any, beta1: Any, one_minus_beta1: Any, beta2: Any,
-          one_minus_beta2: Any, inv_bias2: Any, eps: Any, step_size: Any) -> None:  # pragma: no cover
+def _momentum(w: Any, g: Any, v: Any, lr: Any, mu: Any, one_minus_tau: Any, nesterov: bool) -> None:  # pragma: no cover
     for i in range(w.size):
         gi = g[i]
-        mi = m[i] * beta1 + gi * one_minus_beta1
-        vi = v[i] * beta2 + (gi * gi) * one_minus_beta2
+        vi = v[i] * mu + one_minus_tau * gi
+        v[i] = vi
+        w[i] -= lr * (gi + mu * vi) if nesterov else lr * vi
+
+
+def _adam(w: Any, g: Any, m: Any, v: Any, v_max: Any, amsgrad: bool, beta1: Any, one_minus_beta1: Any, beta2: Any,
+          one_minus_beta2: Any, eps: Any, step_size: Any, inv_bias2: Any) -> None:  # pragma: no cover
+    for i in range(w.size):
+        gi = g[i]
+        mi = m[i] * beta1 + one_minus_beta1 * gi
+        vi = v[i] * beta2 + one_minus_beta2 * (gi * gi)
         m[i] = mi
         v[i] = vi
-        w[i] -= (mi / (np.sqrt(vi) * inv_bias2 + eps)) * step_size
+        if amsgrad:
+            vi = v_max[i] = np.maximum(v_max[i], vi)
+        w[i] -= mi / (np.sqrt(vi) * inv_bias2 + eps) * step_size
 
 
-def _momentum(w: Any, g: Any, v: Any, mu: Any, lr: Any, nesterov: bool) -> None:  # pragma: no cover
+def _rmsprop(w: Any, g: Any, s: Any, g_avg: Any, buf: Any, centered: bool, momentum: bool, alpha: Any,
+             one_minus_alpha: Any, eps: Any, lr: Any, mu: Any) -> None:  # pragma: no cover
     for i in range(w.size):
         gi = g[i]
-        vi = v[i] * mu + gi
-        v[i] = vi
-        w[i] -= (vi * mu + gi) * lr if nesterov else vi * lr
+        si = s[i] * alpha + one_minus_alpha * gi * gi
+        s[i] = si
+        if centered:
+            ai = g_avg[i] * alpha + one_minus_alpha * gi
+            g_avg[i] = ai
+            d = np.sqrt(si - ai * ai) + eps
+        else:
+            d = np.sqrt(si) + eps
+        if momentum:
+            bi = buf[i] * mu + gi / d
+            buf[i] = bi
+            w[i] -= lr * bi
+        else:
+            w[i] -= lr * (gi / d)
+
+
+def _adagrad(w: Any, g: Any, s: Any, lr_t: Any, eps: Any) -> None:  # pragma: no cover
+    for i in range(w.size):
+        gi = g[i]
+        si = s[i] + gi * gi
+        s[i] = si
+        w[i] -= lr_t * (gi / (np.sqrt(si) + eps))
+
+
+def _adadelta(
+    w: Any, g: Any, s: Any, u: Any, lr: Any, rho: Any, one_minus_rho: Any, eps: Any
+) -> None:  # pragma: no cover
+    for i in range(w.size):
+        gi = g[i]
+        si = s[i] * rho + one_minus_rho * gi * gi
+        s[i] = si
+        delta = np.sqrt(u[i] + eps) / np.sqrt(si + eps) * gi
+        u[i] = u[i] * rho + one_minus_rho * delta * delta
+        w[i] -= lr * delta
 
 
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _fits(*arrays: np.ndarray) -> bool:
-    """Whether the kernels can take these arrays: C-contiguous float32 or float64."""
-    return all(a.flags.c_contiguous and a.dtype in _KERNEL_DTYPES for a in arrays)
+def fits(*arrays: np.ndarray | None) -> bool:
+    """Whether the kernels take these arrays: all C-contiguous and all float32 or all float64.
+
+    ``None`` entries (optional state that is absent, such as AMSGrad's ``v_max``) are skipped.
+    """
+    present = [a for a in arrays if a is not None]
+    dtype = present[0].dtype
+    return dtype in _KERNEL_DTYPES and all(a.flags.c_contiguous and a.dtype == dtype for a in present)
 
 
 def momentum_update(
-    w: np.ndarray, g: np.ndarray, v: np.ndarray, scratch: np.ndarray, mu: float, lr: float,
-    *, dampening: float = 0.0, nesterov: bool = False, first: bool = False,
+    w: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, momentum: float, dampening: float, nesterov: bool
 ) -> None:
-    r"""One step of SGD with momentum in place (``torch.optim.SGD``'s rule):
+    r"""The fast path of :meth:`mlplab.SGD._update` after the first step, in one pass and in place:
 
     .. math::
 
-        v \leftarrow \mu v + (1 - \tau) g \ (v = g \text{ on the first step}), \qquad
-        w \leftarrow w - \eta \begin{cases} \mu v + g & \text{Nesterov} \\ v & \text{otherwise.} \end{cases}
+        v \leftarrow \mu v + (1 - \tau) g, \qquad
+        w \leftarrow w - \eta \begin{cases} g + \mu v & \text{Nesterov} \\ v & \text{otherwise,} \end{cases}
 
-    On the ``first`` step ``v`` must already hold ``g``. ``scratch`` is work space for the NumPy path.
+    with the same floating-point operations in the same order. The arrays must
+    pass :func:`fits`; the hyper-parameters are applied in their dtype.
     """
-    if _enabled and not first and dampening == 0 and _fits(w, g, v):
-        dtype = w.dtype.type
-        _compile("momentum", _momentum)(w.reshape(-1), g.reshape(-1), v.reshape(-1), dtype(mu), dtype(lr), nesterov)
-        return
-    if not first:
-        v *= mu
-        v += g if dampening == 0 else (1 - dampening) * g
-    if nesterov:
-        np.multiply(v, mu, out=scratch)
-        scratch += g
-        scratch *= lr
-    else:
-        np.multiply(v, lr, out=scratch)
-    w -= scratch
+    dtype = w.dtype.type
+    _compile("momentum", _momentum)(
+        w.reshape(-1), g.reshape(-1), v.reshape(-1), dtype(lr), dtype(momentum), dtype(1 - dampening), nesterov
+    )
 
 
 def adam_update(
-    w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, scratch: np.ndarray,
-    beta1: float, beta2: float, inv_bias2: float, eps: float, step_size: float,
-    v_max: np.ndarray | None = None,
+    w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None,
+    lr: float, beta1: float, beta2: float, eps: float, step: int,
 ) -> None:
-    r"""One Adam step in place, with the bias corrections folded into two scalars:
+    r"""The fast path of :meth:`mlplab.Adam._update` at step ``step`` (:math:`t`), in one pass and in place:
 
     .. math::
 
@@ -128,35 +170,87 @@ def adam_update(
         v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
         w \leftarrow w - \frac{m}{\sqrt{v}\, c_2 + \epsilon}\, s,
 
-    with :math:`c_2 = 1/\sqrt{1-\beta_2^t}` (``inv_bias2``) and
-    :math:`s = \eta/(1-\beta_1^t)` (``step_size``). Every array has the
-    parameter's shape and dtype; ``scratch`` is work space for the NumPy path.
-    With ``v_max`` (AMSGrad) the running maximum of :math:`v` replaces :math:`v`
-    in the denominator (NumPy path only).
+    with :math:`s = \eta/(1-\beta_1^t)` and :math:`c_2 = 1/\sqrt{1-\beta_2^t}`
+    computed as ``Adam._update`` computes them, and the same floating-point
+    operations in the same order. With ``v_max`` (AMSGrad) its running maximum
+    ``v_max = max(v_max, v)`` replaces :math:`v` in the denominator. The arrays
+    must pass :func:`fits`; the hyper-parameters are applied in their dtype.
     """
     dtype = w.dtype.type
-    if _enabled and v_max is None and _fits(w, g, m, v):
-        _compile("adam", _adam)(
-            w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
-            dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(inv_bias2), dtype(eps), dtype(step_size),
-        )
-        return
-    m *= beta1
-    np.multiply(g, 1 - beta1, out=scratch)
-    m += scratch
-    v *= beta2
-    np.multiply(g, g, out=scratch)
-    scratch *= 1 - beta2
-    v += scratch
-    if v_max is not None:
-        np.maximum(v_max, v, out=v_max)
-        v = v_max
-    np.sqrt(v, out=scratch)
-    scratch *= inv_bias2
-    scratch += eps
-    np.divide(m, scratch, out=scratch)
-    scratch *= step_size
-    w -= scratch
+    step_size = lr / (1 - beta1**step)
+    inv_bias2 = 1 / math.sqrt(1 - beta2**step)
+    absent = v  # passed for an absent v_max: the kernel never reads it
+    _compile("adam", _adam)(
+        w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), (absent if v_max is None else v_max).reshape(-1),
+        v_max is not None,
+        dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(eps), dtype(step_size), dtype(inv_bias2),
+    )
+
+
+def rmsprop_update(
+    w: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_avg: np.ndarray | None, buf: np.ndarray | None,
+    lr: float, alpha: float, eps: float, momentum: float,
+) -> None:
+    r"""The fast path of :meth:`mlplab.RMSprop._update`, in one pass and in place:
+
+    .. math::
+
+        s \leftarrow \alpha s + (1 - \alpha) g^2, \quad
+        d = \sqrt{s - \bar g^2} + \epsilon \ (\text{centered, } \bar g \leftarrow \alpha \bar g + (1-\alpha) g)
+        \text{ or } \sqrt{s} + \epsilon, \quad
+        w \leftarrow w - \eta\, g / d
+
+    (with ``buf``: :math:`b \leftarrow \mu b + g/d`, :math:`w \leftarrow w - \eta b`), with the
+    same floating-point operations in the same order. ``grad_avg`` is given when
+    centered, ``buf`` when :math:`\mu > 0`. The arrays must pass :func:`fits`.
+    """
+    dtype = w.dtype.type
+    absent = square_avg  # passed for an absent array: the kernel never reads it
+    _compile("rmsprop", _rmsprop)(
+        w.reshape(-1), g.reshape(-1), square_avg.reshape(-1),
+        (absent if grad_avg is None else grad_avg).reshape(-1), (absent if buf is None else buf).reshape(-1),
+        grad_avg is not None, buf is not None,
+        dtype(alpha), dtype(1 - alpha), dtype(eps), dtype(lr), dtype(momentum),
+    )
+
+
+def adagrad_update(
+    w: np.ndarray, g: np.ndarray, total: np.ndarray, lr: float, lr_decay: float, eps: float, step: int
+) -> None:
+    r"""The fast path of :meth:`mlplab.Adagrad._update` at step ``step`` (:math:`t`), in one pass and in place:
+
+    .. math::
+
+        s \leftarrow s + g^2, \qquad w \leftarrow w - \eta_t\, g / (\sqrt{s} + \epsilon),
+
+    with :math:`\eta_t = \eta / (1 + (t - 1)\,\text{lr\_decay})` computed as
+    ``Adagrad._update`` computes it, and the same floating-point operations in
+    the same order. The arrays must pass :func:`fits`.
+    """
+    dtype = w.dtype.type
+    lr_t = lr / (1 + (step - 1) * lr_decay)
+    _compile("adagrad", _adagrad)(w.reshape(-1), g.reshape(-1), total.reshape(-1), dtype(lr_t), dtype(eps))
+
+
+def adadelta_update(
+    w: np.ndarray, g: np.ndarray, square_avg: np.ndarray, acc_delta: np.ndarray, lr: float, rho: float, eps: float
+) -> None:
+    r"""The fast path of :meth:`mlplab.Adadelta._update`, in one pass and in place:
+
+    .. math::
+
+        s \leftarrow \rho s + (1 - \rho) g^2, \quad
+        \Delta = \frac{\sqrt{u + \epsilon}}{\sqrt{s + \epsilon}}\, g, \quad
+        u \leftarrow \rho u + (1 - \rho) \Delta^2, \quad
+        w \leftarrow w - \eta \Delta,
+
+    with the same floating-point operations in the same order. The arrays must pass :func:`fits`.
+    """
+    dtype = w.dtype.type
+    _compile("adadelta", _adadelta)(
+        w.reshape(-1), g.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1),
+        dtype(lr), dtype(rho), dtype(1 - rho), dtype(eps),
+    )
 
 
 def _softmax_cross_entropy(z: Any, labels: Any, scale: float, grad: Any) -> float:  # pragma: no cover
@@ -193,7 +287,7 @@ def softmax_cross_entropy(z: np.ndarray, labels: np.ndarray, scale: float) -> tu
     ``None`` (the caller runs its NumPy code) when the kernels are off or the
     logits are not a C-contiguous float32 or float64 array.
     """
-    if not (_enabled and _fits(z)):
+    if not (_enabled and fits(z)):
         return None
     grad = np.empty_like(z)
     loss = _compile("softmax_cross_entropy", _softmax_cross_entropy)(z, labels, z.dtype.type(scale), grad)

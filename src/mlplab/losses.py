@@ -21,6 +21,8 @@ the multinomial likelihood -- use it with sigmoid outputs.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from . import functional as F
@@ -28,7 +30,7 @@ from ._validation import check_labels, check_positive, check_same_shape
 from .kernels import softmax_cross_entropy
 from .registry import Registry
 
-LOSSES: Registry[type["Loss"]] = Registry("loss")
+LOSSES: Registry[type[Loss]] = Registry("loss")
 _REDUCTIONS = ("mean", "sum")
 
 
@@ -38,7 +40,24 @@ class Loss:
     Parameters
     ----------
     reduction : {"mean", "sum"}
+
+    Attributes
+    ----------
+    classifies : bool
+        Whether the loss trains a classifier, so that accuracy is a meaningful
+        metric: false here and on the regression losses, true on
+        :class:`SoftmaxCrossEntropy`, :class:`NLLLoss`, :class:`Hinge`,
+        :class:`BinaryCrossEntropy` and :class:`PerceptronCriterion`.
+    from_logits : bool
+        Whether ``pred`` holds unbounded scores (logits, margins) rather than
+        probabilities in [0, 1]. A single output then predicts the positive
+        class above 0 rather than above 0.5, and its probability is its
+        sigmoid rather than itself. True except for
+        ``BinaryCrossEntropy(from_logits=False)``.
     """
+
+    classifies: ClassVar[bool] = False
+    from_logits: bool = True
 
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in _REDUCTIONS:
@@ -99,7 +118,8 @@ class HalfSquaredError(MSE):
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         value = super().forward(pred, target)
-        self._grad *= 0.5
+        grad = self.backward()
+        grad *= 0.5
         return 0.5 * value
 
 
@@ -185,6 +205,8 @@ class BinaryCrossEntropy(Loss):
     which never evaluates :math:`\log 0` and is exact for :math:`|z|` in the thousands.
     """
 
+    classifies = True
+
     def __init__(self, from_logits: bool = False, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.from_logits = bool(from_logits)
@@ -227,6 +249,8 @@ class PerceptronCriterion(Loss):
     :math:`n` for ``reduction="mean"``).
     """
 
+    classifies = True
+
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         pred = _as_predictions(pred)
         if pred.ndim == 2 and pred.shape[1] != 1:
@@ -244,8 +268,8 @@ class PerceptronCriterion(Loss):
 # ---------------------------------------------------------------- multi-class
 
 
-def _labels_or_rows(target: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Split a classification target into integer labels ``(n,)`` or probability rows ``(n, k)``."""
+def _labels_or_rows(target: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """A classification target as integer labels ``(n,)`` or probability rows ``(n, k)`` (told apart by ``ndim``)."""
     if pred.ndim != 2:
         raise ValueError(f"pred must be 2-D (n_samples, n_classes), got shape {pred.shape}")
     target = np.asarray(target)
@@ -253,15 +277,20 @@ def _labels_or_rows(target: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray | 
         rows = check_same_shape("target", target, pred)
         if rows.min() < 0:
             raise ValueError("target rows must be probabilities (non-negative)")
-        return None, rows
-    return check_labels("target", target, pred.shape[0], pred.shape[1]), None
+        return rows
+    return check_labels("target", target, pred.shape[0], pred.shape[1])
 
 
-def _one_hot_labels(rows: np.ndarray) -> np.ndarray:
-    """The labels of one-hot rows; other rows are refused (this loss has no soft-target form)."""
-    if not (np.all((rows == 0) | (rows == 1)) and np.all(rows.sum(axis=1) == 1)):
+def _labels(target: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """A classification target as integer labels ``(n,)``: one-hot rows are converted, other rows refused
+    (for a loss with no soft-target form)."""
+    y = _labels_or_rows(target, pred)
+    if y.ndim == 1:
+        return y
+    if not (np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)):
         raise ValueError("target rows must be one-hot (a single 1 per row) for this loss; pass integer labels")
-    return rows.argmax(axis=1)
+    labels: np.ndarray = y.argmax(axis=1)
+    return labels
 
 
 @LOSSES.register("softmax_cross_entropy", "cross_entropy", "categorical_cross_entropy")
@@ -280,32 +309,35 @@ class SoftmaxCrossEntropy(Loss):
     :math:`(P \sum_k Y_{ik} - Y)/m`, as in PyTorch). Computed from shifted logits, so it is finite for logits of ±1000.
     """
 
+    classifies = True
+
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         z = _as_predictions(pred)
-        labels, rows = _labels_or_rows(target, z)
+        y = _labels_or_rows(target, z)
+        by_label = y.ndim == 1
         m, k = z.shape
         scale = self._scale(m)
-        fused = softmax_cross_entropy(z, labels, scale) if labels is not None else None
+        fused = softmax_cross_entropy(z, y, scale) if by_label else None
         if fused is not None:
             loss, self._grad = fused
             return loss
         shifted = np.subtract(z, z.max(axis=1, keepdims=True), order="C")  # C order: flat indices below
-        if labels is not None:
-            at_label = np.arange(0, m * k, k) + labels.astype(np.intp, copy=False)  # flat index of each label
+        if by_label:
+            at_label = np.arange(0, m * k, k) + y.astype(np.intp, copy=False)  # flat index of each label
             picked = float(shifted.take(at_label).sum())
         else:
-            picked = float(np.vdot(rows, shifted))
+            picked = float(np.vdot(y, shifted))
         p = np.exp(shifted, out=shifted)
         sums = p.sum(axis=1, keepdims=True)
         p /= sums
         log_sums = np.log(sums)
-        if labels is not None:
+        if by_label:
             loss = float(log_sums.sum()) - picked
             p.reshape(-1)[at_label] -= 1
         else:
-            loss = float(np.vdot(rows.sum(axis=1, keepdims=True), log_sums)) - picked
-            p *= rows.sum(axis=1, keepdims=True)  # rows that do not sum to 1 (as torch allows)
-            p -= rows
+            loss = float(np.vdot(y.sum(axis=1, keepdims=True), log_sums)) - picked
+            p *= y.sum(axis=1, keepdims=True)  # rows that do not sum to 1 (as torch allows)
+            p -= y
         p *= scale
         self._grad = p
         return loss * scale
@@ -316,13 +348,13 @@ class NLLLoss(Loss):
     r"""Negative log-likelihood on log-probabilities :math:`\log p` (e.g. from :func:`~mlplab.functional.log_softmax`):
     :math:`L = -\frac1m \sum_i \log p_{i, y_i}`; the gradient is :math:`-1/m` at each sample's label, 0 elsewhere."""
 
+    classifies = True
+
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         log_p = _as_predictions(pred)
-        labels, rows = _labels_or_rows(target, log_p)
+        labels = _labels(target, log_p)
         m = log_p.shape[0]
         scale = self._scale(m)
-        if labels is None:
-            labels = _one_hot_labels(rows)
         grad = np.zeros_like(log_p)
         grad[np.arange(m), labels] = -scale
         self._grad = grad
@@ -341,21 +373,21 @@ class Hinge(Loss):
     :math:`\partial L/\partial z_{ij}` and subtracts it from :math:`\partial L/\partial z_{i y_i}`.
     """
 
+    classifies = True
+
     def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.margin = check_positive("margin", margin)
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         z = _as_predictions(pred)
-        labels, rows = _labels_or_rows(target, z)
-        if labels is None:
-            labels = _one_hot_labels(rows)
+        labels = _labels(target, z)
         m, k = z.shape
         idx = np.arange(m)
         margins = self.margin - z[idx, labels][:, None] + z
         margins[idx, labels] = 0
         active = margins > 0
-        scale = self._scale(m) / k
+        scale: float = self._scale(m) / k
         grad = active.astype(z.dtype)
         grad[idx, labels] = -active.sum(axis=1)
         grad *= scale

@@ -10,7 +10,8 @@ import numpy as np
 from ._validation import check_batch, check_fraction, check_positive_int
 from .layers import BatchNorm, Dense, Dropout, Identity, Layer, get_activation
 from .layers.activations import ACTIVATIONS
-from .parameter import Parameter, pack
+from .packing import pack
+from .parameter import Parameter
 from .rng import as_generator
 
 
@@ -27,6 +28,11 @@ class Sequential(Layer):
     so that an optimizer updates them as one or two flat vectors. Each
     ``p.value`` is a view into it: set weights in place (``p.value[...] = w``).
 
+    ``in_features`` is that of the first layer that requires a width (``None``
+    if none does). ``dtype`` is that of the parameters, else of the buffers
+    (``None`` for a stack of parameter-free layers), as for any
+    :class:`~mlplab.layers.Layer`; ``forward`` converts its input to it.
+
     Parameters
     ----------
     layers : iterable of Layer
@@ -42,18 +48,12 @@ class Sequential(Layer):
 
     @property
     def in_features(self) -> int | None:
-        """Input size taken from the first layer that has one."""
+        """Input width taken from the first layer that requires one; ``None`` if no layer does."""
         for layer in self.layers:
-            size = getattr(layer, "in_features", None) or getattr(layer, "features", None)
+            size = layer.in_features
             if size is not None:
                 return size
         return None
-
-    @property
-    def dtype(self) -> np.dtype:
-        """Dtype of the parameters (float32 unless the model was built otherwise)."""
-        params = self.parameters()
-        return params[0].dtype if params else np.dtype(np.float32)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         return self.forward_unchecked(check_batch("x", x, self.in_features, dtype=self.dtype), training=training)
@@ -66,9 +66,12 @@ class Sequential(Layer):
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """Back-propagate ``grad_out``; return dL/dx, or ``None`` if ``input_grad`` is false."""
+        grad: np.ndarray | None = grad_out
         for i in range(len(self.layers) - 1, -1, -1):
-            grad_out = self.layers[i].backward(grad_out, input_grad=input_grad or i > 0)
-        return grad_out
+            if grad is None:
+                raise RuntimeError(f"layers[{i + 1}].backward returned None, but its input gradient is needed")
+            grad = self.layers[i].backward(grad, input_grad=input_grad or i > 0)
+        return grad
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         for i, layer in enumerate(self.layers):
@@ -98,7 +101,8 @@ class Sequential(Layer):
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines.append(f"total parameters: {total:,} ({self.dtype.name})")
+        dtype = self.dtype
+        lines.append(f"total parameters: {total:,}" + (f" ({dtype.name})" if dtype is not None else ""))
         return "\n".join(lines)
 
     def __len__(self) -> int:

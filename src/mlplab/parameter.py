@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,12 +31,17 @@ class Parameter:
     """
 
     __slots__ = ("value", "_grad", "name", "_grad_is_zero", "_grad_unwritten")
+    value: np.ndarray
+    _grad: np.ndarray
+    name: str
+    _grad_is_zero: bool
+    _grad_unwritten: bool
 
     def __init__(self, value: Any, name: str = "") -> None:
         value = np.array(value, copy=True)
         if value.dtype.kind != "f":
             value = value.astype(np.float64)
-        self.value: np.ndarray = value
+        self.value = value
         self.grad = np.zeros_like(value)
         self.name = name
         self._grad_is_zero = True
@@ -116,72 +120,3 @@ def is_weight(name: str) -> bool:
     shifts and PReLU slopes do not.
     """
     return name.rsplit(".", 1)[-1] == "W"
-
-
-def pack(named: Iterable[tuple[str, Parameter]]) -> np.ndarray | None:
-    """Move the parameters' values and gradients into one contiguous array each, weights first.
-
-    Each ``p.value`` and ``p.grad`` becomes a view into the packed arrays (the
-    values and gradients are kept). An optimizer over these parameters then
-    updates the weights, and the other parameters, as one flat vector each
-    instead of one array at a time. Nothing is packed (``None`` is returned)
-    for fewer than two parameters, mixed dtypes or a parameter listed twice.
-
-    Returns
-    -------
-    numpy.ndarray or None
-        The packed value array, or ``None`` when nothing was packed.
-    """
-    named = list(named)
-    params = [p for _, p in named]
-    if len(params) < 2 or len({p.dtype for p in params}) != 1 or len({id(p) for p in params}) != len(params):
-        return None
-    ordered = [p for name, p in named if is_weight(name)] + [p for name, p in named if not is_weight(name)]
-    total = sum(p.size for p in ordered)
-    values = np.empty(total, dtype=params[0].dtype)
-    grads = np.empty(total, dtype=params[0].dtype)
-    offset = 0
-    for p in ordered:
-        end = offset + p.size
-        values[offset:end] = p.value.reshape(-1)
-        grads[offset:end] = p.grad.reshape(-1)
-        p.value = values[offset:end].reshape(p.shape)
-        p.grad = grads[offset:end].reshape(p.shape)
-        offset = end
-    return values
-
-
-def contiguous_span(params: Sequence[Parameter]) -> tuple[Parameter, list[int]] | None:
-    """One parameter over the flat span the ``params`` fill together, if they fill one exactly.
-
-    True when every value is a view into one packed array (see :func:`pack`),
-    every gradient a view at the same offset into one packed gradient array,
-    and together they cover a contiguous range with no gaps or overlaps, in
-    any order. An element-wise update of the span is then the update of each
-    parameter. Returns the span and each parameter's offset in it, or ``None``.
-    """
-    if len(params) < 2:
-        return None
-    base, grad_base = params[0].value.base, params[0].grad.base
-    if base is None or grad_base is None or base.ndim != 1 or grad_base.shape != base.shape:
-        return None
-    itemsize = base.itemsize
-    start, grad_start = _address(base), _address(grad_base)
-    ranges = []
-    for p in params:
-        if p.value.base is not base or p.grad.base is not grad_base or not p.value.flags.c_contiguous:
-            return None
-        offset, remainder = divmod(_address(p.value) - start, itemsize)
-        if remainder or offset != (_address(p.grad) - grad_start) // itemsize or not p.grad.flags.c_contiguous:
-            return None
-        ranges.append((offset, offset + p.size))
-    ranges.sort()
-    if any(prev_end != next_start for (_, prev_end), (next_start, _) in zip(ranges, ranges[1:])):
-        return None
-    lo, hi = ranges[0][0], ranges[-1][1]
-    offsets = [(_address(p.value) - start) // itemsize - lo for p in params]
-    return Parameter.wrap(base[lo:hi], grad_base[lo:hi], name="flat"), offsets
-
-
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 def _normalize(name: str) -> str:
@@ -67,12 +68,13 @@ class Registry(Generic[T]):
             raise UnknownNameError(f"unknown {self.kind} {name!r}; valid names: {valid}")
         return self._entries[key]
 
-    def create(self, spec: Any, /, **kwargs: Any) -> Any:
+    def create(self: Registry[type[C]], spec: str | C, /, **kwargs: Any) -> C:
         """Build a component from a name, or return ``spec`` itself if it is not a string.
 
         ``create("adam", params=ps, lr=0.01)`` calls the registered class with
-        the keyword arguments; anything that is not a string is assumed to be
-        a ready-made component and is returned unchanged.
+        the keyword arguments (so it is typed for registries of classes);
+        anything that is not a string is assumed to be a ready-made component
+        and is returned unchanged.
         """
         if isinstance(spec, str):
             return self.get(spec)(**kwargs)

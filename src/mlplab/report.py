@@ -8,19 +8,12 @@ from typing import Any
 
 import numpy as np
 
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from .plotting import pyplot
 
 
 def plot_curves(history: dict[str, list[float]], path: Path) -> Path:
     """Loss and accuracy per epoch, training and validation side by side."""
-    plt = _pyplot()
+    plt = pyplot()
     panels = [key for key in ("loss", "accuracy") if key in history]
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -40,10 +33,11 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> Path:
 
 def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path) -> Path:
     """Confusion matrix (rows: true class, columns: predicted) with counts in the cells."""
-    plt = _pyplot()
+    plt = pyplot()
     k = matrix.shape[0]
     fig, ax = plt.subplots(figsize=(1.0 + 0.65 * k, 0.6 + 0.6 * k))
     ax.imshow(matrix, cmap="Blues")
+    ax.grid(False)  # grid lines would cross the cells
     threshold = matrix.max() / 2
     for i in range(k):
         for j in range(k):
@@ -72,7 +66,7 @@ def plot_misclassified(
     wrong = np.flatnonzero(y_true != y_pred)[:count]
     if wrong.size == 0:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     cols = min(8, wrong.size)
     rows = -(-wrong.size // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.9 * rows), squeeze=False)

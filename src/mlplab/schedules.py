@@ -13,7 +13,7 @@ from typing import Any
 from ._validation import check_fraction, check_positive, check_positive_int
 from .registry import Registry
 
-SCHEDULES: Registry[type["Schedule"]] = Registry("schedule")
+SCHEDULES: Registry[type[Schedule]] = Registry("schedule")
 
 
 class Schedule:
@@ -75,7 +75,7 @@ class ExponentialDecay(Schedule):
         self.start = check_positive("start", start)
         self.end = check_positive("end", end)
         self.n = check_positive_int("n", n)
-        self.decay = (self.end / self.start) ** (1.0 / self.n)
+        self.decay: float = (self.end / self.start) ** (1.0 / self.n)
 
     def lr(self, t: int) -> float:
         return self.start * self.decay ** min(t, self.n)
@@ -129,8 +129,12 @@ class ReduceOnPlateau(Schedule):
         self.cooldown = int(check_positive("cooldown", cooldown, allow_zero=True))
         self.min_lr = check_positive("min_lr", min_lr, allow_zero=True)
         self.eps = check_positive("eps", eps, allow_zero=True)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the initial rate, with no metric seen yet."""
         self.current = self.initial
-        self.best = math.inf if mode == "min" else -math.inf
+        self.best = math.inf if self.mode == "min" else -math.inf
         self.bad_updates = 0
         self.cooldown_left = 0
 

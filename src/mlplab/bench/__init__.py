@@ -9,7 +9,7 @@ throughput.
 """
 
 from .configs import CONFIGS, INFERENCE_BATCH, BenchConfig, select
-from .data import BenchData, load_bench_data
+from .data import load_bench_data
 from .gemm import gemm_limit_epoch
 from .result import RunResult
 from .suite import PEERS, BenchReport, ConfigResult, format_table, run_suite
@@ -19,7 +19,6 @@ __all__ = [
     "INFERENCE_BATCH",
     "PEERS",
     "BenchConfig",
-    "BenchData",
     "BenchReport",
     "ConfigResult",
     "RunResult",

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .configs import INFERENCE_BATCH, BenchConfig
-from .data import BenchData
+from ..datasets import Dataset
 from .result import RunResult, samples_per_second
 
 
@@ -31,7 +31,7 @@ def _torch_model(config: BenchConfig, nn: Any) -> Any:
     return nn.Sequential(*layers)
 
 
-def run_torch(config: BenchConfig, data: BenchData, threads: int, seed: int = 0) -> RunResult:
+def run_torch(config: BenchConfig, data: Dataset, threads: int, seed: int = 0) -> RunResult:
     """Train with a plain PyTorch loop: tensors shared with NumPy, a new permutation per epoch.
 
     ``torch.set_num_threads(threads)`` matches mlplab's BLAS threads. Epoch
@@ -84,7 +84,7 @@ def run_torch(config: BenchConfig, data: BenchData, threads: int, seed: int = 0)
     return RunResult("pytorch", config.name, n, times, accuracy, speed)
 
 
-def run_sklearn(config: BenchConfig, data: BenchData, seed: int = 0) -> RunResult:
+def run_sklearn(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
     """Train scikit-learn's ``MLPClassifier`` one epoch per ``partial_fit`` call, on float32 input.
 
     Same network, optimizer, learning rate and batch size; ``alpha=0`` (no L2 penalty).

@@ -9,7 +9,7 @@ import numpy as np
 from ..model import MLP
 from ..training import Trainer
 from .configs import INFERENCE_BATCH, BenchConfig
-from .data import BenchData
+from ..datasets import Dataset
 from .result import RunResult, samples_per_second
 
 
@@ -28,7 +28,7 @@ def build_trainer(config: BenchConfig, seed: int, verbose: int = 1) -> Trainer:
     )
 
 
-def run_mlplab(config: BenchConfig, data: BenchData, seed: int = 0) -> RunResult:
+def run_mlplab(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
     """Train ``config.epochs`` epochs with ``fit`` (default progress output), then test and time inference."""
     trainer = build_trainer(config, seed)
     history = trainer.fit(data.x_train, data.y_train, epochs=config.epochs)
@@ -39,7 +39,7 @@ def run_mlplab(config: BenchConfig, data: BenchData, seed: int = 0) -> RunResult
     )
 
 
-def peak_training_memory(config: BenchConfig, data: BenchData, seed: int = 0) -> float:
+def peak_training_memory(config: BenchConfig, data: Dataset, seed: int = 0) -> float:
     """Peak bytes NumPy and Python allocate while training one epoch, beyond the data itself.
 
     Measured with :mod:`tracemalloc` (which NumPy reports its arrays to); the

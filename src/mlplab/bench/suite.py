@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from .. import __version__, kernels
 from .configs import INFERENCE_BATCH, BenchConfig
-from .data import BenchData
+from ..datasets import Dataset
 from .gemm import gemm_limit_epoch, warm_up_blas
 from .peers import run_sklearn, run_torch
 from .result import RunResult
@@ -119,7 +119,7 @@ def _cpu_name() -> str:
 
 def run_suite(
     configs: Sequence[BenchConfig],
-    data: BenchData,
+    data: Dataset,
     *,
     threads: int = 2,
     peers: Sequence[str] = PEERS,

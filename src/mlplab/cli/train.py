@@ -1,137 +1,88 @@
-"""``mlplab train``: build the model from a configuration, train it, evaluate it and write the run folder."""
+"""``mlplab train``: the flags come from the recipe's options table; the run is :func:`mlplab.recipe.train_run`."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from ..recipe import FLAG, OPTIONS, Config, Flag, Sizes, load_config, train_run
 
-from .. import metrics
-from ..datasets import Dataset, expand_by_shifts, train_val_split
-from ..layers import Standardize
-from ..model import MLP, Sequential
-from ..persistence import load
-from ..report import write_report
-from ..schedules import schedule_for
-from ..training import Callback, CSVLogger, EarlyStopping, JSONLLogger, ModelCheckpoint, Trainer
-from ..training.state import restore_weights, snapshot_weights
-from .config import write_config
-from .data import load_dataset
+EXIT_INTERRUPTED = 130
 
 
-def build_model(config: dict[str, Any], data: Dataset, x_train: np.ndarray) -> Sequential:
-    """``[Standardize] -> MLP(features, *hidden, classes)`` as the configuration says."""
-    sizes = [x_train.shape[1], *config["hidden"], data.n_classes]
-    mlp = MLP(
-        sizes,
-        activation=config["activation"],
-        dropout=config["dropout"],
-        batch_norm=config["batch_norm"],
-        init=config["init"],
-        rng=config["seed"],
-    )
-    layers = [Standardize(x_train.shape[1]).fit(x_train)] if config["standardize"] else []
-    return Sequential([*layers, *mlp.layers])
+def add_option_flags(parser: argparse.ArgumentParser, names: list[str] | None = None) -> None:
+    """One ``--flag`` per option of the table (or of ``names``), its help and default from the table.
+
+    Values arrive as the user typed them (strings) and are checked by the option's rule, so a
+    bad value is reported as ``--lr: ...`` with the rule, as a config file's would be.
+    """
+    for name in names or list(OPTIONS):
+        option = OPTIONS[name]
+        flag = "--" + name.replace("_", "-")
+        default = option.default if not isinstance(option.default, tuple) else " ".join(map(str, option.default))
+        text = f"{option.help} (default: {'none' if default is None else default})"
+        if isinstance(option.rule, Flag):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif isinstance(option.rule, Sizes):
+            parser.add_argument(flag, nargs="*", metavar="N", help=text)
+        else:
+            parser.add_argument(flag, metavar=name.upper(), help=text)
 
 
-def run_callbacks(config: dict[str, Any], run_dir: Path, monitor: str) -> list[Callback]:
-    """A run folder's callbacks: early stopping (if ``patience``), CSV and JSONL logs, best and last model files."""
-    callbacks: list[Callback] = [
-        CSVLogger(run_dir / "metrics.csv"),
-        JSONLLogger(run_dir / "metrics.jsonl"),
-        ModelCheckpoint(run_dir / "best.npz", monitor=monitor, save_best_only=True),
-        ModelCheckpoint(run_dir / "last.npz"),
-    ]
-    if config["patience"]:
-        callbacks.insert(0, EarlyStopping(monitor=monitor, patience=config["patience"]))
-    return callbacks
+def given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options set on the command line (flags not given are ``None`` and left out)."""
+    return {name: value for name, value in vars(args).items() if name in OPTIONS and value is not None}
 
 
-def build_trainer(
-    config: dict[str, Any],
-    model: Sequential,
-    callbacks: list[Callback],
-    verbose: int,
-    checkpoint_path: Path | None = None,
-) -> Trainer:
-    """The :class:`Trainer` a configuration describes; the schedule spans ``config["epochs"]``."""
-    schedule = None
-    if config["schedule"] and config["schedule"] != "none":
-        schedule = schedule_for(config["schedule"], config["lr"], config["epochs"])
-    return Trainer(
-        model,
-        loss=config["loss"],
-        optimizer=config["optimizer"],
-        lr=config["lr"],
-        batch_size=config["batch_size"],
-        schedule=schedule,
-        clip_value=config["clip_value"],
-        clip_norm=config["clip_norm"],
-        l1=config["l1"],
-        l2=config["l2"],
-        callbacks=callbacks,
-        verbose=verbose,
-        rng=config["seed"] + 1,
-        checkpoint_path=checkpoint_path,
-    )
+def add_train_parser(sub: Any) -> None:
+    p = sub.add_parser("train", help="train a model and write a run folder with a report")
+    p.add_argument("--config", help="YAML or TOML file of options (flags override it)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    add_option_flags(p)
+    p.add_argument("--name", help="run folder name (default: dataset and time)")
+    p.add_argument("--json", action="store_true", help="print the final metrics as one JSON line")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def split_data(config: dict[str, Any], data: Dataset) -> tuple[np.ndarray, ...]:
-    """Training and validation parts (stratified, seeded), expanded by image shifts if asked."""
-    x, y = data.x_train, data.y_train
-    if len(y) >= 50 and config["val_fraction"] > 0:
-        x, y, x_val, y_val = train_val_split(x, y, config["val_fraction"], rng=config["seed"])
+def _run_folder(args: argparse.Namespace) -> tuple[Config, Path]:
+    """The configuration (defaults or the run's own, then ``--config``, then flags) and the run folder."""
+    if args.resume:
+        run_dir = Path(args.resume)
+        config = load_config(run_dir / "config.yaml")
     else:
-        x_val, y_val = x, y
-    if config["expand"] and data.image_shape is not None:
-        x, y = expand_by_shifts(x, y, data.image_shape)
-    return x, y, x_val, y_val
+        config = Config()
+    if args.config:
+        config = load_config(args.config, config)
+    config = config.updated(given_options(args), FLAG)
+    if not args.resume:
+        name = args.name or f"{config.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = Path(config.out) / name
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise FileExistsError(f"run folder {run_dir} exists and is not empty; give another --name, "
+                                  f"or continue it with --resume {run_dir}")
+    return config, run_dir
 
 
-def train(config: dict[str, Any], run_dir: Path, *, resume: bool = False, verbose: int = 1) -> dict[str, Any]:
-    """Train, evaluate on the test set and write the run folder; returns the final metrics."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    data = load_dataset(config)
-    x, y, x_val, y_val = split_data(config, data)
-    write_config(config, run_dir / "config.yaml")
-    model = build_model(config, data, x)
-    monitor = "val_accuracy"
-    trainer = build_trainer(config, model, run_callbacks(config, run_dir, monitor), verbose, run_dir / "checkpoint.npz")
-    if resume:
-        trainer.resume()
-    start = time.perf_counter()
-    trainer.fit(x, y, epochs=config["epochs"], validation_data=(x_val, y_val))
-    seconds = time.perf_counter() - start
-    restore_weights(model, snapshot_weights(load(run_dir / "best.npz")))  # evaluate the model chosen on validation
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..training import TrainingDiverged
 
-    test = trainer.evaluate(data.x_test, data.y_test)
-    predicted = trainer.predict(data.x_test).argmax(axis=1)
-    confusion = metrics.confusion_matrix(data.y_test, predicted, data.n_classes)
-    history = trainer.history.history
-    results = {
-        "dataset": data.name,
-        "test_accuracy": test["accuracy"],
-        "test_loss": test["loss"],
-        "best_val_accuracy": max(history["val_accuracy"]),
-        "epochs": trainer.epoch,
-        "train_seconds": round(seconds, 2),
-        "run_dir": str(run_dir),
-    }
-    misclassified = None
-    if data.image_shape is not None:
-        misclassified = (data.x_test, data.y_test, predicted, data.image_shape)
-    report = write_report(
-        run_dir,
-        title=f"mlplab run: {data.name}",
-        config=config,
-        summary=model.summary(),
-        history={k: v for k, v in history.items() if k != "lr"},
-        results=results,
-        confusion=confusion,
-        class_names=data.class_names,
-        misclassified=misclassified,
-    )
-    results["report"] = str(report)
-    return results
+    config, run_dir = _run_folder(args)
+    try:
+        results = train_run(config, run_dir, resume=bool(args.resume), verbose=0 if args.quiet or args.json else 1)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: checkpoint saved; continue with  mlplab train --resume {run_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except TrainingDiverged as error:
+        print(f"training diverged: {error}. The last good model is in {run_dir}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(f"test accuracy {results['test_accuracy']:.4f}  test loss {results['test_loss']:.4f}  "
+              f"({results['epochs']} epochs, {results['train_seconds']:.1f} s)")
+        print(f"report: {results['report']}")
+    return 0

@@ -7,9 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .config import DATASETS
-
-EXIT_INTERRUPTED = 130
+from .train import EXIT_INTERRUPTED, add_option_flags, given_options
 
 
 def add_tune_parser(sub: Any) -> None:
@@ -21,9 +19,7 @@ def add_tune_parser(sub: Any) -> None:
         "a built-in space around the default recipe (widths, lr, batch size, dropout, L2).",
     )
     p.add_argument("--config", help="search space: YAML or TOML in the format of mlplab train --config")
-    p.add_argument("--dataset", choices=DATASETS, help="fixes the dataset (overrides the file)")
-    p.add_argument("--epochs", type=int, help="fixes the epochs of every trial (overrides the file)")
-    p.add_argument("--data-dir", help="folder holding the IDX files")
+    add_option_flags(p, ["dataset", "epochs", "data_dir"])  # fix these for every trial (over the file)
     p.add_argument("--sampler", choices=("tpe", "random", "grid"),
                    help="tpe (Bayesian), random or grid (default: the study's own, or tpe for a new one)")
     p.add_argument("--n-trials", type=int, help="trials of the whole study (default 20; grid: its size)")
@@ -44,7 +40,7 @@ def add_tune_parser(sub: Any) -> None:
 def cmd_tune(args: argparse.Namespace) -> int:
     from ..tune import DEFAULT_SPACE, SearchSpace, stored_space, tune
 
-    flags = {"dataset": args.dataset, "epochs": args.epochs, "data_dir": args.data_dir}
+    flags = given_options(args)
     try:
         if args.config:
             space = SearchSpace.from_file(args.config, flags)

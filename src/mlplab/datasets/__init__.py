@@ -28,6 +28,7 @@ from .images import (
     load_idx_dataset,
     mnist,
 )
+from .standin import image_set, synthetic_dataset, synthetic_images
 from .preprocessing import Standardizer, expand_by_shifts, minibatches, one_hot, standardize, train_val_split
 from .toy import blobs, circles, moons, noisy_xor, spirals, xor
 
@@ -48,6 +49,7 @@ __all__ = [
     "expand_by_shifts",
     "fashion_mnist",
     "find_dataset_dir",
+    "image_set",
     "load_idx_dataset",
     "minibatches",
     "mnist",
@@ -57,6 +59,8 @@ __all__ = [
     "read_idx",
     "spirals",
     "standardize",
+    "synthetic_dataset",
+    "synthetic_images",
     "train_val_split",
     "write_idx",
     "xor",

@@ -94,7 +94,8 @@ class Dataset:
     Attributes
     ----------
     name : str
-        ``"fashion-mnist"``, ``"mnist"`` or ``"digits"``.
+        ``"fashion-mnist"``, ``"mnist"``, ``"digits"``, a 2-D set's name, or ``"synthetic"``
+        (the stand-in for a missing image set, see :func:`~mlplab.datasets.image_set`).
     x_train, x_test : numpy.ndarray
         ``float32`` pixels in ``[0, 1]``, one flattened image per row:
         shape ``(n, h*w)`` (``(n, 784)`` for the 28x28 sets).
@@ -118,6 +119,11 @@ class Dataset:
     def n_classes(self) -> int:
         """Number of classes, ``len(class_names)``."""
         return len(self.class_names)
+
+    def head(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:
+        """The first ``n_train`` training and ``n_test`` test samples (all where ``None``), as views."""
+        return Dataset(self.name, self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test],
+                       self.y_test[:n_test], self.class_names, self.image_shape)
 
     def __repr__(self) -> str:
         return (

@@ -1,31 +1,10 @@
-"""Matplotlib for the lab: the Agg backend and one look for every figure."""
+"""The lab's own drawing helpers (matplotlib itself is set up by :func:`mlplab.plotting.pyplot`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-
-
-def pyplot() -> Any:
-    """``matplotlib.pyplot`` on the file-only Agg backend, with the lab's style."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {
-            "figure.dpi": 110,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "legend.frameon": False,
-            "font.size": 9,
-        }
-    )
-    return plt
 
 
 def draw_line(ax: Any, w: np.ndarray, b: float, limits: tuple[float, float], **style: Any) -> None:
@@ -39,3 +18,11 @@ def draw_line(ax: Any, w: np.ndarray, b: float, limits: tuple[float, float], **s
         ax.plot(t, -(w[0] * t + b) / w[1], **style)
     else:
         ax.plot(-(w[1] * t + b) / w[0], t, **style)
+
+
+def log_y(ax: Any) -> None:
+    """A log-scaled y axis without minor ticks (the values span decades; minor ticks only cost drawing time)."""
+    from matplotlib.ticker import NullLocator
+
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(NullLocator())

@@ -21,13 +21,12 @@ ACTIVATIONS: Registry[type[Layer]] = Registry("activation")
 
 
 class Activation(Layer):
-    """Base of parameter-free element-wise activations.
+    """Base of element-wise activations.
 
-    ``needs_features`` is true for activations that own per-feature parameters
-    (:class:`PReLU`) and so must be built with the number of features.
+    They keep the input width. Except for :class:`PReLU` (one learned slope per
+    feature), they accept any width (``in_features`` is ``None``), have no
+    parameters and compute in the dtype of their input (``dtype`` is ``None``).
     """
-
-    needs_features = False
 
     def get_config(self) -> dict[str, Any]:
         """JSON-able constructor arguments: ``type(self)(**self.get_config())`` rebuilds the layer.
@@ -93,8 +92,10 @@ class Tanh(Activation):
     r""":math:`y = \tanh x` in (-1, 1); :math:`\partial L/\partial x = g (1 - y^2)`."""
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._y = np.tanh(x, out=self._out("out", x, training))
-        return self._y
+        out = self._out("out", x, training)
+        np.tanh(x, out=out)
+        self._y = out
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         y = self._y
@@ -116,10 +117,14 @@ class ReLU(Activation):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         mask = self._buffer("mask", x.shape, np.dtype(bool)) if training else None
         self._mask = np.greater(x, 0, out=mask)
-        return np.multiply(x, self._mask, out=self._out("out", x, training))
+        out = self._out("out", x, training)
+        np.multiply(x, self._mask, out=out)
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        return np.multiply(grad_out, self._mask, out=self._grad_out(grad_out))
+        out = self._grad_out(grad_out)
+        np.multiply(grad_out, self._mask, out=out)
+        return out
 
 
 @ACTIVATIONS.register("leaky_relu", "leakyrelu")
@@ -137,10 +142,14 @@ class LeakyReLU(Activation):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._scale = np.where(x > 0, x.dtype.type(1), x.dtype.type(self.slope))
-        return np.multiply(x, self._scale, out=self._out("out", x, training))
+        out = self._out("out", x, training)
+        np.multiply(x, self._scale, out=out)
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        return np.multiply(grad_out, self._scale, out=self._grad_out(grad_out))
+        out = self._grad_out(grad_out)
+        np.multiply(grad_out, self._scale, out=out)
+        return out
 
     def get_config(self) -> dict[str, Any]:
         """JSON-able constructor arguments: ``{"slope": a}``."""
@@ -169,11 +178,19 @@ class PReLU(Activation):
     dtype : numpy dtype, default float32
     """
 
-    needs_features = True
-
     def __init__(self, features: int, init: float = 0.25, dtype: Any = np.float32) -> None:
         self.features = check_positive_int("features", features)
         self.alpha = Parameter(np.full(features, init, dtype=dtype), name="alpha")
+
+    @property
+    def in_features(self) -> int:
+        """``features``: the input width (one slope per feature)."""
+        return self.features
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Dtype of the slopes :math:`\\alpha`."""
+        return self.alpha.dtype
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         yield "alpha", self.alpha
@@ -225,7 +242,7 @@ def get_activation(spec: str | Layer, features: int | None = None, dtype: Any = 
     if isinstance(spec, Layer):
         return spec
     cls = ACTIVATIONS.get(spec)
-    if getattr(cls, "needs_features", False):
+    if issubclass(cls, PReLU):
         if features is None:
             raise ValueError(f"activation {spec!r} needs the number of features")
         return cls(features, dtype=dtype)

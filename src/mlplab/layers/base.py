@@ -22,6 +22,11 @@ class Layer:
       ``input_grad=False`` a layer may skip that product and return ``None``
       (the first layer of a network: nobody needs the gradient of the data).
     * ``parameters()`` lists the trainable :class:`~mlplab.Parameter` objects.
+    * ``in_features`` is the input width ``n_in`` the layer requires, or ``None``
+      when it accepts any width (element-wise activations, dropout).
+    * ``dtype`` is the dtype of the layer's parameters (or, without any, of its
+      buffers), the one its input should have; ``None`` for a layer with
+      neither, which computes in the dtype of its input.
 
     Outputs of a *training* forward pass and the gradients returned by
     ``backward`` live in buffers owned by the layer and reused by the next call
@@ -37,6 +42,20 @@ class Layer:
 
     def __call__(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         return self.forward(x, training=training)
+
+    @property
+    def in_features(self) -> int | None:
+        """The input width the layer requires, or ``None`` when any width is accepted."""
+        return None
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        """Dtype of the parameters, else of the buffers, else ``None`` (the layer computes in its input's dtype)."""
+        params = self.parameters()
+        if params:
+            return params[0].dtype
+        buffers = list(self.buffers().values())
+        return buffers[0].dtype if buffers else None
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """``(name, parameter)`` pairs; names are attribute names such as ``"W"``."""
@@ -61,7 +80,7 @@ class Layer:
 
     def _buffer(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """A scratch array owned by the layer, reallocated only when the shape or dtype changes."""
-        store = self.__dict__.setdefault("_buffers", {})
+        store: dict[str, np.ndarray] = self.__dict__.setdefault("_buffers", {})
         buf = store.get(key)
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = store[key] = np.empty(shape, dtype=dtype)

@@ -61,6 +61,16 @@ class BatchNorm(Layer):
         self.running_mean = np.zeros(features, dtype=dtype)
         self.running_var = np.ones(features, dtype=dtype)
 
+    @property
+    def in_features(self) -> int:
+        """``features``: the input width."""
+        return self.features
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Dtype of :math:`\\gamma`, :math:`\\beta` and the running statistics."""
+        return self.gamma.dtype
+
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         yield "gamma", self.gamma
         yield "beta", self.beta
@@ -95,7 +105,8 @@ class BatchNorm(Layer):
             self._inv_std = (1.0 / np.sqrt(var + self.eps)).astype(dtype, copy=False)
             x_hat *= self._inv_std
             self._x_hat = x_hat
-            out = np.multiply(x_hat, self.gamma.value, out=self._buffer("out", x.shape, dtype))
+            out = self._buffer("out", x.shape, dtype)
+            np.multiply(x_hat, self.gamma.value, out=out)
             out += self.beta.value
             return out
         # inference: y = (x - r_mu) s + beta with s = gamma / sqrt(r_var + eps), in three passes
@@ -119,7 +130,8 @@ class BatchNorm(Layer):
         scale = self.gamma.value * self._inv_std
         dx = self._buffer("dx", grad_out.shape, grad_out.dtype)
         if not self._training:
-            return np.multiply(grad_out, scale, out=dx)
+            np.multiply(grad_out, scale, out=dx)
+            return dx
         inv_m = 1.0 / m
         np.multiply(x_hat, grad_gamma * inv_m, out=dx)
         dx += grad_beta * inv_m

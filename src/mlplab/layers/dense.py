@@ -50,18 +50,28 @@ class Dense(Layer):
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float32,
     ) -> None:
-        self.in_features = check_positive_int("in_features", in_features)
+        in_features = check_positive_int("in_features", in_features)
         self.out_features = check_positive_int("out_features", out_features)
-        self.dtype = np.dtype(dtype)
-        if self.dtype.kind != "f":
+        float_dtype = np.dtype(dtype)
+        if float_dtype.kind != "f":
             raise ValueError(f"Invalid dtype: {dtype!r} (must be a floating-point type)")
         self.init = init
         initializer = get_initializer(init)
-        self.W = Parameter(initializer((in_features, out_features), as_generator(rng), self.dtype), name="W")
-        if self.W.dtype != self.dtype:
-            self.W = Parameter(self.W.value.astype(self.dtype), name="W")
-        self.b = Parameter(np.zeros(out_features, dtype=self.dtype), name="b") if bias else None
+        self.W = Parameter(initializer((in_features, out_features), as_generator(rng), float_dtype), name="W")
+        if self.W.dtype != float_dtype:
+            self.W = Parameter(self.W.value.astype(float_dtype), name="W")
+        self.b = Parameter(np.zeros(out_features, dtype=float_dtype), name="b") if bias else None
         self._x: np.ndarray | None = None
+
+    @property
+    def in_features(self) -> int:
+        """``n_in``, the number of rows of ``W``."""
+        return self.W.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Dtype of ``W`` and ``b``."""
+        return self.W.dtype
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         yield "W", self.W

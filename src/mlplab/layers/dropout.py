@@ -49,12 +49,16 @@ class Dropout(Layer):
         keep = np.greater_equal(draws, threshold, out=self._buffer("keep", x.shape, np.dtype(bool)))
         mask = np.multiply(keep, dtype.type(1.0 / (1.0 - self.p)), out=self._buffer("mask", x.shape, dtype))
         self._mask = mask
-        return np.multiply(x, mask, out=self._out("out", x, training))
+        out = self._out("out", x, training)
+        np.multiply(x, mask, out=out)
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         if self._mask is None:
             return grad_out
-        return np.multiply(grad_out, self._mask, out=self._buffer("dx", grad_out.shape, grad_out.dtype))
+        dx = self._buffer("dx", grad_out.shape, grad_out.dtype)
+        np.multiply(grad_out, self._mask, out=dx)
+        return dx
 
     def get_config(self) -> dict[str, float]:
         """JSON-able constructor arguments: ``{"p": p}``. The generator is not part of it."""

@@ -26,11 +26,20 @@ class Standardize(Layer):
 
     def __init__(self, features: int, mean: Any = None, std: Any = None, dtype: Any = np.float32) -> None:
         self.features = check_positive_int("features", features)
-        self.dtype = np.dtype(dtype)
-        self.mean = np.zeros(features, dtype=self.dtype)
-        self.std = np.ones(features, dtype=self.dtype)
+        self.mean: np.ndarray = np.zeros(features, dtype=dtype)
+        self.std: np.ndarray = np.ones(features, dtype=dtype)
         if mean is not None or std is not None:
             self.set_statistics(0.0 if mean is None else mean, 1.0 if std is None else std)
+
+    @property
+    def in_features(self) -> int:
+        """``features``: the input width."""
+        return self.features
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Dtype of :math:`\\mu` and :math:`\\sigma`."""
+        return self.mean.dtype
 
     def set_statistics(self, mean: Any, std: Any) -> None:
         """Set :math:`\\mu` and :math:`\\sigma` in place (a zero :math:`\\sigma` becomes 1)."""
@@ -52,14 +61,17 @@ class Standardize(Layer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.features:
             raise ValueError(f"Standardize expects input of shape (n, {self.features}), got {x.shape}")
-        out = np.subtract(x, self.mean, out=self._out("out", x, training))
+        out = self._out("out", x, training)
+        np.subtract(x, self.mean, out=out)
         out /= self.std
         return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         if not input_grad:
             return None
-        return np.divide(grad_out, self.std, out=self._buffer("dx", grad_out.shape, grad_out.dtype))
+        dx = self._buffer("dx", grad_out.shape, grad_out.dtype)
+        np.divide(grad_out, self.std, out=dx)
+        return dx
 
     def __repr__(self) -> str:
         return f"Standardize({self.features})"

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from .._validation import check_fraction, check_positive
-from ..kernels import adam_update
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
 
@@ -25,6 +25,10 @@ class Adam(Optimizer):
         w \leftarrow w - \frac{\eta}{1 - \beta_1^t} \frac{m}{\sqrt{v}/\sqrt{1 - \beta_2^t} + \epsilon},
 
     and with ``amsgrad=True`` the running maximum of :math:`v` in the denominator.
+    The code multiplies :math:`\sqrt{v}` by :math:`1/\sqrt{1 - \beta_2^t}` rather than
+    dividing by :math:`\sqrt{1 - \beta_2^t}` (PyTorch divides): one multiplication per
+    element instead of a division, in the compiled kernel too; the two can differ in the
+    last bit.
     """
 
     def __init__(
@@ -57,12 +61,28 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["v_max"] = np.zeros_like(p.value)
         m, v = state["m"], state["v"]
-        scratch = self._scratch(state, grad)
-        inv_bias2 = 1 / math.sqrt(1 - beta2**t)
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad**2
+        if group["amsgrad"]:
+            v = np.maximum(state["v_max"], v, out=state["v_max"])
         step_size = group["lr"] / (1 - beta1**t)
-        adam_update(
-            p.value, grad, m, v, scratch, beta1, beta2, inv_bias2, group["eps"], step_size, state.get("v_max")
+        inv_bias2 = 1 / math.sqrt(1 - beta2**t)
+        p.value -= m / (np.sqrt(v) * inv_bias2 + group["eps"]) * step_size
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """:func:`mlplab.kernels.adam_update`, AMSGrad included, once :meth:`_update` has created the state."""
+        if "m" not in state:
+            return False
+        v_max = state["v_max"] if group["amsgrad"] else None
+        if not kernels.fits(p.value, grad, state["m"], state["v"], v_max):
+            return False
+        beta1, beta2 = group["betas"]
+        kernels.adam_update(
+            p.value, grad, state["m"], state["v"], v_max, group["lr"], beta1, beta2, group["eps"], state["step"]
         )
+        return True
 
 
 @OPTIMIZERS.register("adamw")
@@ -135,26 +155,35 @@ class RMSprop(Optimizer):
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad
-        denom = self._scratch(state, grad)
         if group["centered"]:
             grad_avg = state["grad_avg"]
             grad_avg *= alpha
             grad_avg += (1 - alpha) * grad
-            np.multiply(grad_avg, grad_avg, out=denom)
-            np.subtract(square_avg, denom, out=denom)
-            np.sqrt(denom, out=denom)
+            denom = np.sqrt(square_avg - grad_avg**2)
         else:
-            np.sqrt(square_avg, out=denom)
+            denom = np.sqrt(square_avg)
         denom += group["eps"]
-        np.divide(grad, denom, out=denom)
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
-            buf += denom
-            np.multiply(buf, group["lr"], out=denom)
+            buf += grad / denom
+            p.value -= group["lr"] * buf
         else:
-            denom *= group["lr"]
-        p.value -= denom
+            p.value -= group["lr"] * (grad / denom)
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """:func:`mlplab.kernels.rmsprop_update`, once :meth:`_update` has created the state."""
+        if "square_avg" not in state:
+            return False
+        grad_avg = state["grad_avg"] if group["centered"] else None
+        buf = state["momentum_buffer"] if group["momentum"] > 0 else None
+        if not kernels.fits(p.value, grad, state["square_avg"], grad_avg, buf):
+            return False
+        kernels.rmsprop_update(
+            p.value, grad, state["square_avg"], grad_avg, buf,
+            group["lr"], group["alpha"], group["eps"], group["momentum"],
+        )
+        return True
 
 
 @OPTIMIZERS.register("adagrad")
@@ -196,15 +225,16 @@ class Adagrad(Optimizer):
         if "sum" not in state:
             state["sum"] = np.full_like(p.value, group["initial_accumulator_value"])
         total = state["sum"]
-        scratch = self._scratch(state, grad)
-        np.multiply(grad, grad, out=scratch)
-        total += scratch
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        np.sqrt(total, out=scratch)
-        scratch += group["eps"]
-        np.divide(grad, scratch, out=scratch)
-        scratch *= clr
-        p.value -= scratch
+        total += grad**2
+        lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        p.value -= lr_t * (grad / (np.sqrt(total) + group["eps"]))
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """:func:`mlplab.kernels.adagrad_update`, once :meth:`_update` has created the state."""
+        if "sum" not in state or not kernels.fits(p.value, grad, state["sum"]):
+            return False
+        kernels.adagrad_update(p.value, grad, state["sum"], group["lr"], group["lr_decay"], group["eps"], state["step"])
+        return True
 
 
 @OPTIMIZERS.register("adadelta")
@@ -249,3 +279,12 @@ class Adadelta(Optimizer):
         acc_delta *= rho
         acc_delta += (1 - rho) * delta * delta
         p.value -= group["lr"] * delta
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """:func:`mlplab.kernels.adadelta_update`, once :meth:`_update` has created the state."""
+        if "square_avg" not in state or not kernels.fits(p.value, grad, state["square_avg"], state["acc_delta"]):
+            return False
+        kernels.adadelta_update(
+            p.value, grad, state["square_avg"], state["acc_delta"], group["lr"], group["rho"], group["eps"]
+        )
+        return True

@@ -3,8 +3,17 @@
 Names, hyper-parameters, defaults and update rules follow PyTorch, so a run
 matches PyTorch step for step. The base class owns the loop; each algorithm
 fills one hook, ``_update(param, grad, state, group)``, which changes
-``param.value`` in place. State is created on first use, in a dict keyed by
-the parameter.
+``param.value`` in place and reads as the formula in the class docstring.
+State is created on first use, in a dict keyed by the parameter.
+
+Fast path: each algorithm also fills ``_fast_update``, which does the same
+update with a compiled kernel (:mod:`mlplab.kernels`, with numba) and
+returns ``False``, doing nothing, where the kernel does not apply: on the
+first step (``_update`` creates the state), for SGD without momentum, or
+for arrays the kernels do not take (:func:`mlplab.kernels.fits`).
+:meth:`Optimizer._step_one` is the one place that chooses: the kernel while
+the kernels are enabled and it applies, ``_update`` otherwise. Both give
+bit-identical results (``tests/test_kernels.py``).
 
 Penalties (added to the gradient before the update, on every parameter of
 the group):
@@ -20,7 +29,7 @@ To exempt biases, pass parameter groups as in PyTorch:
 
 Every update rule is element-wise, so a group whose parameters fill one
 contiguous span of a packed array (as a :class:`~mlplab.Sequential` packs
-them, see :func:`mlplab.parameter.pack`) is updated as that one flat vector:
+them, see :func:`mlplab.packing.pack`) is updated as that one flat vector:
 one pass per operation instead of one per parameter. ``state[p]`` then holds
 views into the group's flat state, so it reads and saves as before.
 """
@@ -32,11 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from .._validation import check_positive
-from ..parameter import Parameter, contiguous_span
+from ..packing import contiguous_span
+from ..parameter import Parameter
 from ..registry import Registry
 
-OPTIMIZERS: Registry[type["Optimizer"]] = Registry("optimizer")
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 
 class Optimizer:
@@ -52,10 +63,10 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict[str, Any]], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        params = list(params)
-        if not params:
+        items: list[Any] = list(params)
+        if not items:
             raise ValueError("optimizer got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        groups: list[dict[str, Any]] = items if isinstance(items[0], dict) else [{"params": items}]
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             group = {**defaults, **group, "params": list(group["params"])}
@@ -76,7 +87,8 @@ class Optimizer:
     @property
     def lr(self) -> float:
         """Learning rate of the first group; setting it sets every group's (what schedules do)."""
-        return self.param_groups[0]["lr"]
+        lr: float = self.param_groups[0]["lr"]
+        return lr
 
     @lr.setter
     def lr(self, value: float) -> None:
@@ -121,8 +133,12 @@ class Optimizer:
         return self._state
 
     def _step_one(self, p: Parameter, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """One update of ``p``: the compiled fast path if it applies, else the formula in :meth:`_update`."""
         state["step"] += 1
-        self._update(p, self._penalized_grad(p, group), state, group)
+        grad = self._penalized_grad(p, group)
+        if kernels.enabled() and self._fast_update(p, grad, state, group):
+            return
+        self._update(p, grad, state, group)
 
     def _penalized_grad(self, p: Parameter, group: dict[str, Any]) -> np.ndarray:
         """The gradient plus the L2 (coupled weight decay) and L1 terms, if any."""
@@ -135,7 +151,15 @@ class Optimizer:
         return grad
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Update ``p.value`` in place from the (penalized) gradient, as the class docstring's formula reads."""
         raise NotImplementedError
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """Do what :meth:`_update` does with a compiled kernel, bit for bit; ``False`` (nothing done) if none applies.
+
+        Called only while :func:`mlplab.kernels.enabled`. The default has no kernel.
+        """
+        return False
 
     def _all_params(self) -> list[Parameter]:
         return [p for group in self.param_groups for p in group["params"]]
@@ -143,7 +167,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """Hyper-parameters and per-parameter state, with parameters named by their position.
 
-        The arrays are copies; scratch buffers are left out. Restore with :meth:`load_state_dict`
+        The arrays are copies. Restore with :meth:`load_state_dict`
         on an optimizer built over the same parameters in the same order.
         """
         index = {id(p): i for i, p in enumerate(self._all_params())}
@@ -152,7 +176,7 @@ class Optimizer:
             for g in self.param_groups
         ]
         state = {
-            str(index[id(p)]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items() if k != "scratch"}
+            str(index[id(p)]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
             for p, s in self.state.items()
         }
         return {"param_groups": groups, "state": state}
@@ -177,12 +201,6 @@ class Optimizer:
         for i, flat in enumerate(self._flat):
             if flat is not None and not flat.gather_state(self._state):
                 self._flat[i] = None
-
-    def _scratch(self, state: dict[str, Any], like: np.ndarray) -> np.ndarray:
-        buf = state.get("scratch")
-        if buf is None:
-            buf = state["scratch"] = np.empty_like(like)
-        return buf
 
     def __repr__(self) -> str:
         hyper = ", ".join(f"{k}={v!r}" for k, v in self.param_groups[0].items() if k != "params")
@@ -237,7 +255,7 @@ class _FlatGroup:
         """Give each member the span's step and views of its state arrays (once it has stepped)."""
         if self.state["step"] == 0:
             return
-        arrays = {k for k, v in self.state.items() if isinstance(v, np.ndarray) and k != "scratch"}
+        arrays = {k for k, v in self.state.items() if isinstance(v, np.ndarray)}
         new = arrays - self._shared
         for p, offset in zip(self.members, self._offsets):
             state = states.setdefault(p, {})
@@ -248,11 +266,12 @@ class _FlatGroup:
 
     def gather_state(self, states: dict[Parameter, dict[str, Any]]) -> bool:
         """Rebuild the span's state from loaded per-parameter states; ``False`` if they disagree."""
-        member_states = [states.get(p) for p in self.members]
-        if all(s is None for s in member_states):
+        found = [states.get(p) for p in self.members]
+        member_states = [s for s in found if s is not None]
+        if not member_states:
             self.state, self._shared = {"step": 0}, set()
             return True
-        if any(s is None for s in member_states):
+        if len(member_states) != len(found):
             return False
         keys = set(member_states[0])
         steps = {s.get("step") for s in member_states}

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from .._validation import check_fraction
-from ..kernels import momentum_update
 from ..parameter import Parameter
 from .base import OPTIMIZERS, Optimizer
 
@@ -50,17 +50,22 @@ class SGD(Optimizer):
             )
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, mu = group["lr"], group["momentum"]
+        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         if mu == 0:
-            scratch = self._scratch(state, grad)
-            np.multiply(grad, lr, out=scratch)
-            p.value -= scratch
+            p.value -= lr * grad
             return
         v = state.get("velocity")
-        first = v is None
-        if first:
-            v = state["velocity"] = np.array(grad, copy=True)
-        momentum_update(
-            p.value, grad, v, self._scratch(state, grad), mu, lr,
-            dampening=group["dampening"], nesterov=group["nesterov"], first=first,
-        )
+        if v is None:
+            v = state["velocity"] = grad.copy()
+        else:
+            v *= mu
+            v += (1 - tau) * grad
+        p.value -= lr * (grad + mu * v) if group["nesterov"] else lr * v
+
+    def _fast_update(self, p: Parameter, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """:func:`mlplab.kernels.momentum_update`, with momentum after the first step."""
+        v = state.get("velocity")
+        if group["momentum"] == 0 or v is None or not kernels.fits(p.value, grad, v):
+            return False
+        kernels.momentum_update(p.value, grad, v, group["lr"], group["momentum"], group["dampening"], group["nesterov"])
+        return True

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import __version__
+from ..recipe import Config
 from .session import Session
 from .setup import (
     ACTIVATION_CHOICES,
@@ -38,6 +39,7 @@ from .setup import (
     PLAYGROUND_DEFAULTS,
     SCHEDULES,
     SetupError,
+    check_field,
     check_setup,
     export,
 )
@@ -76,14 +78,10 @@ async def export_endpoint(request: Any) -> JSONResponse:
 
 
 def learning_rate(value: Any) -> float:
-    """A learning rate sent by the page: a finite number in (0, 10], else :class:`SetupError`."""
-    try:
-        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < float(value) <= 10
-    except OverflowError:
-        ok = False
-    if not ok:
-        raise SetupError(f"the learning rate must be a number in (0, 10], got {str(value)[:20]}")
-    return float(value)
+    """A learning rate sent by the page, checked as the setup's ``lr`` field is, else :class:`SetupError`."""
+    if isinstance(value, str):  # the rule reads numbers written as text (as in YAML files); a frame sends numbers
+        raise SetupError(f"lr: {value[:20]!r} is not a number")
+    return float(check_field("lr", value))
 
 
 class Connection:
@@ -152,7 +150,7 @@ class Connection:
             await asyncio.to_thread(self.session.set_lr, rate)
             await self.send({"type": "lr", "value": rate, "export": export(self.session.config)})
 
-    async def setup(self, config: dict[str, Any]) -> None:
+    async def setup(self, config: Config) -> None:
         """A new session for a checked configuration (the running one stops only once the new one is valid)."""
         try:
             session = await asyncio.to_thread(Session, config)

@@ -9,17 +9,17 @@ histogram and each weight matrix's gradient norm.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from typing import Any
 
 import numpy as np
 
-from ..cli.data import load_dataset
-from ..cli.train import build_model, build_trainer, split_data
 from ..functional import softmax
 from ..layers import Dense
 from ..layers.activations import ACTIVATIONS
+from ..recipe import Config, build_model, build_trainer, load_data, split_data
 from ..training import LearningRateScheduler, TrainingDiverged
 from ..training.state import restore_weights, snapshot_weights
 
@@ -40,14 +40,13 @@ def _projection(x: np.ndarray) -> np.ndarray:
 class Session:
     """A training run the page drives: ``epoch()``, ``set_lr()``, and ``points()``/``state()`` to draw it."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.data = load_dataset(dict(config))
+        self.data = load_data(config)
         self.x, self.y, _, _ = split_data(config, self.data)
         self.x_test, self.y_test = self.data.x_test, self.data.y_test
-        self.model = build_model(config, self.data, self.x)
-        self.trainer = build_trainer(config, self.model, [], verbose=0)
-        self.trainer.epochs = config["epochs"]
+        self.model = build_model(config, self.data.n_classes, self.x)
+        self.trainer = build_trainer(config, self.model)
         self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": [], "lr": []}
         self.grad_norms: list[list[float]] = []
         self.sent = 0
@@ -65,7 +64,7 @@ class Session:
 
     @property
     def finished(self) -> bool:
-        return self.trainer.epoch >= self.config["epochs"] or self.status == "diverged"
+        return self.trainer.epoch >= self.config.epochs or self.status == "diverged"
 
     def epoch(self) -> None:
         """Train one epoch, then test; a diverging run stops with status ``diverged`` and the message why."""
@@ -78,11 +77,10 @@ class Session:
         start = snapshot_weights(self.model)
         try:
             with np.errstate(all="ignore"):  # a diverging run is reported as such, not as overflow warnings
-                self.trainer.fit(self.x, self.y, epochs=self.trainer.epoch + 1)
+                logs = self.trainer.train_epochs(self.x, self.y)
         except TrainingDiverged as error:
             self.status, self.message = "diverged", f"diverged: {error}"
             return
-        logs = {k: v[-1] for k, v in self.trainer.history.history.items()}
         with np.errstate(all="ignore"):
             test = self.trainer.evaluate(self.x_test, self.y_test)
         if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])) or not self._weights_finite():
@@ -95,7 +93,7 @@ class Session:
         self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
         if self.linear_two_class:
             self.path.append(self._effective_weights())
-        if self.trainer.epoch >= self.config["epochs"]:
+        if self.trainer.epoch >= self.config.epochs:
             self.status = "done"
 
     def _weights_finite(self) -> bool:
@@ -106,7 +104,7 @@ class Session:
         with self.lock:
             self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
             self.trainer.optimizer.lr = lr
-            self.config = {**self.config, "lr": lr, "schedule": None}
+            self.config = dataclasses.replace(self.config, lr=lr, schedule=None)
 
     def _effective_weights(self) -> list[float]:
         """``w1 - w0``: a two-class softmax layer depends on it (2 numbers) and on ``b1 - b0`` only."""
@@ -130,7 +128,7 @@ class Session:
         axis = np.linspace(-1, 1, 41)
         v0, v1 = np.meshgrid(centre[0] + span * axis, centre[1] - span * axis)
         x = self.x[:SAMPLE].astype(np.float64)
-        x = self.model.layers[0].forward(x) if self.config["standardize"] else x
+        x = self.model.layers[0].forward(x) if self.config.standardize else x
         sign = np.where(self.y[:SAMPLE] == 1, 1.0, -1.0)
         z = (np.column_stack([v0.ravel(), v1.ravel()]) @ x.T + c) * sign
         loss = np.logaddexp(0.0, -z).mean(axis=1)

@@ -23,13 +23,38 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..layers import Dense
 from ..model import MLP, Sequential
-from ..parameter import pack
+from ..optimizers import OPTIMIZERS
+from ..packing import pack
+from ..recipe import ARGUMENT, OPTIONS, Choice, Integer, Interval, Names, Rule, Sizes, check_in
 from ..schedules import schedule_for
 from ..training import Trainer
 from ..training.state import restore_weights, snapshot_weights
 
 ACTIVATION_NAMES = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 """scikit-learn's activation names as mlplab names; any mlplab activation name is accepted as well."""
+
+PARAMETER_CONSTRAINTS: dict[str, Rule] = {
+    "hidden_layer_sizes": Sizes(),
+    "solver": Names(OPTIMIZERS),
+    "alpha": OPTIONS["l2"].rule,
+    "learning_rate": Choice(("constant", "invscaling", "adaptive")),
+    "learning_rate_init": OPTIONS["lr"].rule,
+    "power_t": Interval(0, None),
+    "max_iter": OPTIONS["epochs"].rule,
+    "tol": Interval(0, None),
+    "momentum": Interval(0, 1),
+    "validation_fraction": Interval(0, 1, low_open=True, high_open=True),
+    "beta_1": Interval(0, 1, high_open=True),
+    "beta_2": Interval(0, 1, high_open=True),
+    "epsilon": Interval(0, None, low_open=True),
+    "n_iter_no_change": Integer(1, None),
+    "dropout": OPTIONS["dropout"].rule,
+    "clip_norm": OPTIONS["clip_norm"].rule,
+    "clip_value": OPTIONS["clip_value"].rule,
+}
+"""scikit-learn's ``_parameter_constraints`` habit, with the recipe's rules where an option is shared
+(``learning_rate_init`` is ``lr``, ``alpha`` is ``l2``, ``max_iter`` is ``epochs``): a bad value gets the
+same rule as in ``mlplab train``, named as the estimator's parameter."""
 
 
 class BaseMLP(BaseEstimator):
@@ -122,24 +147,14 @@ class BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------ checks
 
     def _check_parameters(self) -> None:
-        sizes = np.atleast_1d(self.hidden_layer_sizes)
-        if sizes.ndim != 1 or not all(int(s) == s and s > 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
         if self.solver == "lbfgs":
             raise ValueError("solver='lbfgs' is not supported by mlplab; use 'adam' or 'sgd' (or any mlplab optimizer name)")
-        if self.learning_rate not in ("constant", "invscaling", "adaptive"):
-            raise ValueError(f"learning_rate must be 'constant', 'invscaling' or 'adaptive', got {self.learning_rate!r}")
-        checks = {
-            "alpha": self.alpha >= 0, "learning_rate_init": self.learning_rate_init > 0, "max_iter": self.max_iter >= 1,
-            "momentum": 0 <= self.momentum <= 1, "beta_1": 0 <= self.beta_1 < 1, "beta_2": 0 <= self.beta_2 < 1,
-            "epsilon": self.epsilon > 0, "n_iter_no_change": self.n_iter_no_change >= 1, "tol": self.tol >= 0,
-            "validation_fraction": 0 < self.validation_fraction < 1, "dropout": 0 <= self.dropout < 1,
-        }
-        bad = [name for name, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid {bad[0]}: {getattr(self, bad[0])!r}")
-        if self.batch_size != "auto" and (not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
+        sizes = np.atleast_1d(self.hidden_layer_sizes)
+        for name, rule in PARAMETER_CONSTRAINTS.items():
+            value = getattr(self, name)
+            check_in(rule, name, list(sizes.tolist()) if name == "hidden_layer_sizes" else value, ARGUMENT)
+        if self.batch_size != "auto":
+            check_in(Integer(1, None), "batch_size", self.batch_size, ARGUMENT)
 
     # ------------------------------------------------------------------ building
 
@@ -244,12 +259,10 @@ class BaseMLP(BaseEstimator):
 
     @property
     def model_dtype_(self) -> np.dtype:
-        return self.model_.layers[0].W.value.dtype
+        return self.model_.dtype
 
     def _epoch(self, x: np.ndarray, targets: np.ndarray) -> dict[str, float]:
-        trainer = self._trainer_
-        trainer.fit(x, targets, epochs=trainer.epoch + 1)
-        return {k: v[-1] for k, v in trainer.history.history.items()}
+        return self._trainer_.train_epochs(x, targets)
 
     def _set_rate(self) -> None:
         """scikit-learn's per-epoch rate for SGD: constant, ``invscaling`` :math:`\\eta_0/(t+1)^{p}` or ``adaptive``."""

@@ -4,6 +4,10 @@ A callback overrides any of the no-op hooks of :class:`Callback`. The trainer
 calls them with ``logs``, a dict of the metrics known so far (``loss``,
 ``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``, ``epoch_time``); a callback
 stops training by setting ``trainer.stop_training = True``.
+
+A callback's state is part of the training state: ``state_dict`` returns what it
+needs to continue (arrays included, such as :class:`EarlyStopping`'s best weights),
+the trainer's checkpoints hold it, and ``reset`` forgets it when a new fit begins.
 """
 
 from __future__ import annotations
@@ -40,11 +44,15 @@ class Callback:
 
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None: ...
 
+    def reset(self) -> None:
+        """Forget what an earlier fit left: called when a fit begins at epoch 0 (not when one resumes)."""
+
     def state_dict(self) -> dict[str, Any]:
-        """JSON-able state that a checkpoint must keep for an exact resume."""
+        """What a checkpoint must keep for an exact resume: JSON-able values and NumPy arrays, nested in dicts."""
         return {}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
 
 
 def overrides(callback: Callback, hook: str) -> bool:
@@ -58,6 +66,9 @@ class History(Callback):
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epochs: list[int] = []
+
+    def reset(self) -> None:
+        self.history, self.epochs = {}, []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         self.epochs.append(epoch)
@@ -91,7 +102,9 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights`` the model ends training with the weights (and
-    batch-norm statistics) of its best epoch, kept in memory, not of its last.
+    batch-norm statistics) of its best epoch, not of its last. The best weights
+    are part of its state, so a checkpoint keeps them and a resumed run restores
+    the same epoch's weights as an uninterrupted one.
 
     Parameters
     ----------
@@ -116,11 +129,14 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(float(min_delta))
         self.mode = _mode_for(monitor, mode)
         self.restore_best_weights = restore_best_weights
+        self.reset()
+
+    def reset(self) -> None:
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = -1
         self.wait = 0
         self.stopped_epoch: int | None = None
-        self._best_weights: dict[str, np.ndarray] | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         if self.monitor not in logs:
@@ -129,7 +145,7 @@ class EarlyStopping(Callback):
         if _better(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self._best_weights = snapshot_weights(self.trainer.model)
+                self.best_weights = snapshot_weights(self.trainer.model)
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -137,14 +153,17 @@ class EarlyStopping(Callback):
                 self.trainer.stop_training = True
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
-        if self.restore_best_weights and self._best_weights is not None:
-            restore_weights(self.trainer.model, self._best_weights)
+        if self.restore_best_weights and self.best_weights is not None:
+            restore_weights(self.trainer.model, self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self.stopped_epoch = state["stopped_epoch"]
+        self.best_weights = None if state["best_weights"] is None else dict(state["best_weights"])
 
 
 class LearningRateScheduler(Callback):
@@ -154,6 +173,10 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule: Schedule, monitor: str = "val_loss") -> None:
         self.schedule = schedule
         self.monitor = monitor
+
+    def reset(self) -> None:
+        if isinstance(self.schedule, ReduceOnPlateau):
+            self.schedule.reset()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
         self.schedule.apply(self.trainer.optimizer, epoch)
@@ -185,6 +208,9 @@ class ModelCheckpoint(Callback):
         self.path = Path(path)
         self.monitor, self.save_best_only = monitor, save_best_only
         self.mode = _mode_for(monitor, mode)
+        self.reset()
+
+    def reset(self) -> None:
         self.best = math.inf if self.mode == "min" else -math.inf
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
@@ -209,7 +235,6 @@ class CSVLogger(Callback):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._keys: list[str] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         keys = ["epoch", *logs]

@@ -14,7 +14,7 @@ from .._validation import check_batch, check_finite, check_positive, check_posit
 from ..clipping import clip_grad_norm, clip_grad_value
 from ..datasets.preprocessing import minibatches
 from ..layers.base import Layer
-from ..losses import BinaryCrossEntropy, Hinge, Loss, NLLLoss, PerceptronCriterion, SoftmaxCrossEntropy, get_loss
+from ..losses import Loss, get_loss
 from ..optimizers import OPTIMIZERS, Optimizer
 from ..parameter import is_weight
 from ..rng import as_generator, generators_in
@@ -22,8 +22,6 @@ from ..schedules import Schedule
 from .callbacks import Callback, History, LearningRateScheduler, overrides
 from .progress import ProgressBar
 from .state import read_checkpoint, restore_weights, snapshot_weights, write_checkpoint
-
-_CLASSIFICATION_LOSSES = (SoftmaxCrossEntropy, NLLLoss, Hinge, BinaryCrossEntropy, PerceptronCriterion)
 
 
 class TrainingDiverged(RuntimeError):
@@ -45,7 +43,9 @@ class Trainer:
     optimizer : str or Optimizer, default "adam"
         A name is built over the model's parameters with ``lr``, ``l2`` as
         ``weight_decay`` and ``l1`` (both on weight matrices only, not biases)
-        and ``optimizer_options``.
+        and ``optimizer_options``. An :class:`~mlplab.optimizers.Optimizer` object
+        is used as it is: it already holds its rate and penalties, so giving
+        ``lr``, ``l1``, ``l2`` or ``optimizer_options`` with one is an error.
     lr : float, default 1e-3
     batch_size : int or None, default 128
     schedule : Schedule, optional
@@ -71,13 +71,13 @@ class Trainer:
         loss: str | Loss = "softmax_cross_entropy",
         optimizer: str | Optimizer = "adam",
         *,
-        lr: float = 1e-3,
+        lr: float | None = None,
         batch_size: int | None = 128,
         schedule: Schedule | None = None,
         clip_value: float | None = None,
         clip_norm: float | None = None,
-        l1: float = 0.0,
-        l2: float = 0.0,
+        l1: float | None = None,
+        l2: float | None = None,
         optimizer_options: dict[str, Any] | None = None,
         callbacks: Iterable[Callback] = (),
         verbose: int = 1,
@@ -91,10 +91,17 @@ class Trainer:
         self.clip_value = None if clip_value is None else check_positive("clip_value", clip_value)
         self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
         if isinstance(optimizer, Optimizer):
+            given = [name for name, value in (("lr", lr), ("l1", l1), ("l2", l2), ("optimizer_options", optimizer_options))
+                     if value is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} apply to an optimizer given by name; the {type(optimizer).__name__} "
+                                 "object passed holds its own: set them when creating it")
             self.optimizer = optimizer
         else:
-            groups = self._parameter_groups(check_positive("l1", l1, allow_zero=True), check_positive("l2", l2, allow_zero=True))
-            self.optimizer = OPTIMIZERS.get(optimizer)(groups, lr=lr, **(optimizer_options or {}))
+            l1 = check_positive("l1", 0.0 if l1 is None else l1, allow_zero=True)
+            l2 = check_positive("l2", 0.0 if l2 is None else l2, allow_zero=True)
+            rate = 1e-3 if lr is None else lr
+            self.optimizer = OPTIMIZERS.get(optimizer)(self._parameter_groups(l1, l2), lr=rate, **(optimizer_options or {}))
         self.history = History()
         self.callbacks: list[Callback] = [self.history]
         if schedule is not None:
@@ -104,7 +111,7 @@ class Trainer:
         self.rng = as_generator(rng)
         self.shuffle = bool(shuffle)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
-        self.classification = isinstance(self.loss, _CLASSIFICATION_LOSSES)
+        self.classification = self.loss.classifies
         self.epoch = 0
         self.epochs = 0
         self.stop_training = False
@@ -138,40 +145,75 @@ class Trainer:
     ) -> History:
         """Train until ``epochs`` epochs are done in total (a resumed run continues where it stopped).
 
-        Returns the :class:`History`; its ``history`` dict holds per epoch ``loss``,
-        ``accuracy`` (classification), ``val_loss``, ``val_accuracy``, ``lr`` and ``epoch_time``.
+        A fit from epoch 0 is a new fit: every callback is reset first (an :class:`EarlyStopping`
+        used before forgets its best epoch). ``on_train_begin`` and ``on_train_end`` frame the
+        epochs, which :meth:`train_epochs` runs. Returns the :class:`History`; its ``history``
+        dict holds per epoch ``loss``, ``accuracy`` (classification), ``val_loss``,
+        ``val_accuracy``, ``lr`` and ``epoch_time``.
+        """
+        self.epochs = check_positive_int("epochs", epochs)
+        if self.epoch == 0:
+            for cb in self.callbacks:
+                cb.reset()
+        self._attach()
+        self._call("on_train_begin", {})
+        try:
+            if self.epoch < self.epochs:
+                self.train_epochs(x, y, self.epochs - self.epoch, validation_data=validation_data)
+        finally:
+            self._call("on_train_end", {})
+        return self.history
+
+    def train_epochs(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int = 1,
+        *,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> dict[str, float]:
+        """Train ``epochs`` more epochs from where training stands; return the last epoch's logs.
+
+        For front ends that step training (one epoch per call, data that may change between
+        calls): epoch and batch hooks run, ``on_train_begin``/``on_train_end`` do not, and
+        callbacks keep their state. A callback may still stop training early.
         """
         x, y = self._check_data("x", "y", x, y)
         if validation_data is not None:
             validation_data = self._check_data("validation x", "validation y", *validation_data)
-        self.epochs = check_positive_int("epochs", epochs)
-        n = x.shape[0]
-        self.batches_per_epoch = 1 if self.batch_size is None else math.ceil(n / self.batch_size)
+        end = self.epoch + check_positive_int("epochs", epochs)
+        self.epochs = max(self.epochs, end)
+        self.batches_per_epoch = 1 if self.batch_size is None else math.ceil(x.shape[0] / self.batch_size)
         self.stop_training = False
+        self._attach()
+        logs: dict[str, float] = {}
+        while self.epoch < end and not self.stop_training:
+            logs = self._run_epoch(x, y, validation_data)
+        return logs
+
+    def _run_epoch(self, x: np.ndarray, y: np.ndarray, validation_data: tuple[np.ndarray, np.ndarray] | None) -> dict[str, float]:
+        """One epoch between its hooks; divergence or Ctrl-C restore (and checkpoint) the epoch's start."""
+        snapshot = self.state_dict()
+        self._call("on_epoch_begin", self.epoch, {})
+        start = time.perf_counter()
+        try:
+            logs = self._train_epoch(x, y)
+        except (TrainingDiverged, KeyboardInterrupt):
+            self.load_state_dict(snapshot)
+            self._save_checkpoint()
+            raise
+        logs["epoch_time"] = time.perf_counter() - start
+        if validation_data is not None:
+            logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
+        logs["lr"] = self.optimizer.lr
+        self.epoch += 1
+        self._call("on_epoch_end", self.epoch - 1, logs)
+        self._save_checkpoint()
+        return logs
+
+    def _attach(self) -> None:
         for cb in self.callbacks:
             cb.trainer = self
-        self._call("on_train_begin", {})
-        try:
-            while self.epoch < self.epochs and not self.stop_training:
-                snapshot = self.state_dict()
-                self._call("on_epoch_begin", self.epoch, {})
-                start = time.perf_counter()
-                try:
-                    logs = self._train_epoch(x, y)
-                except (TrainingDiverged, KeyboardInterrupt):
-                    self.load_state_dict(snapshot)
-                    self._save_checkpoint()
-                    raise
-                logs["epoch_time"] = time.perf_counter() - start
-                if validation_data is not None:
-                    logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
-                logs["lr"] = self.optimizer.lr
-                self.epoch += 1
-                self._call("on_epoch_end", self.epoch - 1, logs)
-                self._save_checkpoint()
-        finally:
-            self._call("on_train_end", {})
-        return self.history
 
     def _train_epoch(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         model, loss, optimizer = self.model, self.loss, self.optimizer
@@ -235,7 +277,7 @@ class Trainer:
 
     def _count_correct(self, out: np.ndarray, y: np.ndarray) -> int:
         if out.shape[1] == 1:
-            threshold = 0.0 if getattr(self.loss, "from_logits", True) else 0.5
+            threshold = 0.0 if self.loss.from_logits else 0.5
             return int(np.count_nonzero((out[:, 0] > threshold) == (y.reshape(-1) > 0)))
         truth = y if y.ndim == 1 else y.argmax(axis=1)
         return int(np.count_nonzero(out.argmax(axis=1) == truth))
@@ -243,7 +285,7 @@ class Trainer:
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
         batch_size = check_positive_int("batch_size", batch_size)
-        x = check_batch("x", x, getattr(self.model, "in_features", None), dtype=self.model.parameters()[0].dtype)
+        x = check_batch("x", x, self.model.in_features, dtype=self.model.dtype)
         forward = getattr(self.model, "forward_unchecked", self.model.forward)
         first = forward(x[:batch_size])
         if first.shape[0] == x.shape[0]:
@@ -260,7 +302,7 @@ class Trainer:
 
         out = self.predict(x, batch_size)
         if out.shape[1] == 1:
-            return sigmoid(out) if getattr(self.loss, "from_logits", True) else out
+            return sigmoid(out) if self.loss.from_logits else out
         return softmax(out, axis=1)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
@@ -272,8 +314,7 @@ class Trainer:
         return logs
 
     def _check_data(self, x_name: str, y_name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        dtype = self.model.parameters()[0].dtype
-        x = check_batch(x_name, x, getattr(self.model, "in_features", None), dtype=dtype)
+        x = check_batch(x_name, x, self.model.in_features, dtype=self.model.dtype)
         y = np.asarray(y)
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"{y_name} has {y.shape[0]} samples but {x_name} has {x.shape[0]}")

@@ -3,7 +3,7 @@
 >>> from mlplab.tune import SearchSpace, tune
 >>> space = SearchSpace.from_mapping({"dataset": "digits", "epochs": 10, "lr": {"low": 1e-4, "high": 1e-1, "log": True}})
 >>> result = tune(space, "tune-digits", n_trials=20)      # doctest: +SKIP
->>> result.best_config["lr"]                               # doctest: +SKIP
+>>> result.best_config.lr                               # doctest: +SKIP
 
 ``mlplab tune`` is the same from the command line.
 """

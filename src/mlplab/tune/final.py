@@ -14,17 +14,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import metrics
-from ..cli.config import write_config
-from ..cli.data import load_dataset
-from ..cli.train import build_model, build_trainer
 from ..datasets import expand_by_shifts
 from ..persistence import save
-from ..report import write_report
+from ..recipe import Config, build_model, build_trainer, load_data, test_and_report, write_config
 from ..training import CSVLogger, JSONLLogger
 
 
-def retrain_and_test(config: dict[str, Any], epochs: int, run_dir: Path, verbose: int = 0) -> dict[str, Any]:
+def retrain_and_test(config: Config, epochs: int, run_dir: Path, verbose: int = 0) -> dict[str, Any]:
     """Train ``config`` on all training images for ``epochs`` epochs; write a run folder; return test metrics.
 
     The folder holds ``config.yaml``, ``metrics.csv``, ``metrics.jsonl``, the
@@ -32,38 +28,17 @@ def retrain_and_test(config: dict[str, Any], epochs: int, run_dir: Path, verbose
     folder) and ``report.md`` with the test confusion matrix.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
-    data = load_dataset(dict(config))
+    data = load_data(config)
     x, y = data.x_train, data.y_train
-    if config["expand"] and data.image_shape is not None:
+    if config.expand and data.image_shape is not None:
         x, y = expand_by_shifts(x, y, data.image_shape)
     write_config(config, run_dir / "config.yaml")
-    model = build_model(config, data, x)
+    model = build_model(config, data.n_classes, x)
     logs = [CSVLogger(run_dir / "metrics.csv"), JSONLLogger(run_dir / "metrics.jsonl")]
     trainer = build_trainer(config, model, logs, verbose=verbose)
     start = time.perf_counter()
-    trainer.fit(x, y, epochs=min(epochs, config["epochs"]))
+    trainer.fit(x, y, epochs=min(epochs, config.epochs))
     seconds = time.perf_counter() - start
     save(model, run_dir / "best.npz")
-    test = trainer.evaluate(data.x_test, data.y_test)
-    predicted = trainer.predict(data.x_test).argmax(axis=1)
-    results = {
-        "dataset": data.name,
-        "test_accuracy": test["accuracy"],
-        "test_loss": test["loss"],
-        "epochs": trainer.epoch,
-        "train_seconds": round(seconds, 2),
-        "run_dir": str(run_dir),
-    }
-    misclassified = (data.x_test, data.y_test, predicted, data.image_shape) if data.image_shape is not None else None
-    write_report(
-        run_dir,
-        title=f"mlplab tune: best configuration retrained on {data.name} (train + validation)",
-        config=config,
-        summary=model.summary(),
-        history={k: v for k, v in trainer.history.history.items() if k != "lr"},
-        results=results,
-        confusion=metrics.confusion_matrix(data.y_test, predicted, data.n_classes),
-        class_names=data.class_names,
-        misclassified=misclassified,
-    )
-    return results
+    title = f"mlplab tune: best configuration retrained on {data.name} (train + validation)"
+    return test_and_report(run_dir, title, config, trainer, data, {"epochs": trainer.epoch, "train_seconds": round(seconds, 2)})

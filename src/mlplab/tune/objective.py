@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import optuna
 
-from ..cli.data import load_dataset
-from ..cli.train import build_model, build_trainer, split_data
 from ..datasets import Dataset
+from ..recipe import Config, Split, build_model, build_trainer, load_data, split_data
 from ..training import Callback, EarlyStopping
 from .space import SearchSpace
 from .study import FAIL_REASON
@@ -28,7 +27,7 @@ from .study import FAIL_REASON
 METRICS = {"val_accuracy": "maximize", "val_loss": "minimize"}
 """What a search may optimize (validation only), and in which direction."""
 
-_DATA: dict[tuple[Any, ...], tuple[Dataset, tuple[np.ndarray, ...]]] = {}
+_DATA: dict[tuple[Any, ...], tuple[Dataset, Split]] = {}
 
 
 def direction_of(metric: str) -> str:
@@ -38,11 +37,12 @@ def direction_of(metric: str) -> str:
     return METRICS[metric]
 
 
-def training_data(config: dict[str, Any]) -> tuple[Dataset, tuple[np.ndarray, ...]]:
+def training_data(config: Config) -> tuple[Dataset, Split]:
     """The dataset and its training/validation split, loaded once per process and shared by its trials."""
-    key = tuple(config[k] for k in ("dataset", "data_dir", "seed", "val_fraction", "expand"))
+    key = tuple(getattr(config, k) for k in ("dataset", "data_dir", "seed", "val_fraction", "expand", "points",
+                                            "noise", "test_fraction"))
     if key not in _DATA:
-        data = load_dataset(dict(config))
+        data = load_data(config)
         _DATA[key] = (data, split_data(config, data))
     return _DATA[key]
 
@@ -96,16 +96,16 @@ class TrainObjective:
             trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
             raise
 
-    def train(self, config: dict[str, Any], trial: optuna.Trial) -> float:
+    def train(self, config: Config, trial: optuna.Trial) -> float:
         """Train one configuration; record its epochs and time on the trial; return the best epoch's metric."""
         data, (x, y, x_val, y_val) = training_data(config)
-        model = build_model(config, data, x)
-        callbacks: list[Callback] = [PruneOnPlateau(trial, self.metric, config["epochs"])]
-        if config["patience"]:
-            callbacks.insert(0, EarlyStopping(self.metric, patience=config["patience"], restore_best_weights=False))
-        trainer = build_trainer(config, model, callbacks, verbose=0)
+        model = build_model(config, data.n_classes, x)
+        callbacks: list[Callback] = [PruneOnPlateau(trial, self.metric, config.epochs)]
+        if config.patience:
+            callbacks.insert(0, EarlyStopping(self.metric, patience=config.patience, restore_best_weights=False))
+        trainer = build_trainer(config, model, callbacks)
         start = time.perf_counter()
-        history = trainer.fit(x, y, epochs=config["epochs"], validation_data=(x_val, y_val)).history
+        history = trainer.fit(x, y, epochs=config.epochs, validation_data=(x_val, y_val)).history
         values = history[self.metric]
         best = int(np.argmax(values) if direction_of(self.metric) == "maximize" else np.argmin(values))
         trial.set_user_attr("epochs", len(values))

@@ -14,7 +14,8 @@ import yaml
 from optuna.trial import FrozenTrial, TrialState
 
 from .._atomic import atomic_write
-from ..lab.plots import pyplot
+from ..plotting import pyplot
+from ..recipe import Config
 from .study import FAIL_REASON
 
 TRIAL_COLUMNS = ("number", "state", "value", "epochs", "best_epoch", "seconds", "worker")
@@ -54,9 +55,9 @@ def write_trials_csv(rows: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def write_best_config(config: dict[str, Any], path: Path, comment: str) -> Path:
+def write_best_config(config: Config, path: Path, comment: str) -> Path:
     """The best configuration as a YAML file that ``mlplab train --config`` reads as it is."""
-    text = "".join(f"# {line}\n" for line in comment.splitlines()) + yaml.safe_dump(config, sort_keys=False)
+    text = "".join(f"# {line}\n" for line in comment.splitlines()) + yaml.safe_dump(config.to_dict(), sort_keys=False)
     with atomic_write(path) as file:
         file.write(text.encode())
     return path

@@ -9,13 +9,14 @@ import socket
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
+from ..recipe import Config
 from .final import retrain_and_test
 from .objective import TrainObjective, direction_of, forget_training_data, training_data
 from .results import (
@@ -44,7 +45,7 @@ class TuneResult:
     metric: str
     best_value: float | None
     best_number: int | None
-    best_config: dict[str, Any] | None
+    best_config: Config | None
     states: dict[str, int]
     final: dict[str, Any] | None
     out_dir: Path
@@ -156,10 +157,9 @@ def tune(
     start = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with folder_lock(out_dir), sigterm_as_interrupt():
-        dataset = training_data(space.fixed)[0].name  # a missing Fashion-MNIST falls back to digits, said once here
+        training_data(space.fixed)  # a missing image set's stand-in is announced once, here
         if workers > 1:
             forget_training_data()  # the workers load their own copy
-        space = replace(space, fixed={**space.fixed, "dataset": dataset})
         study = open_study(storage, out_dir, study_name, direction_of(metric or "val_accuracy"))
         sampler, metric = _settle(study, space, sampler, metric)
         budget = int(n_trials or 20)
@@ -236,7 +236,7 @@ def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir
         if final:
             if verbose:
                 print(f"retraining trial {best.number}'s configuration on training + validation data ...", flush=True)
-            epochs = int(best.user_attrs.get("best_epoch", best_config["epochs"]))
+            epochs = int(best.user_attrs.get("best_epoch", best_config.epochs))
             final_result = retrain_and_test(best_config, epochs, out_dir / "final")
     summary = {
         "study": study.study_name,

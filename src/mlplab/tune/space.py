@@ -27,26 +27,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cli.config import DEFAULTS, read_config_file, resolve
-from ..initializers import INITIALIZERS
-from ..layers.activations import ACTIVATIONS
-from ..losses import LOSSES
-from ..optimizers import OPTIMIZERS
-from ..schedules import SCHEDULES
+from ..recipe import (
+    FLAG,
+    OPTIONS,
+    SPACE,
+    Config,
+    Integer,
+    Interval,
+    Origin,
+    RuleViolation,
+    check_unknown,
+    file_origin,
+    read_config_file,
+)
 
 if TYPE_CHECKING:
     import optuna
 
-INT_OPTIONS = ("batch_size", "epochs", "patience")
-FLOAT_OPTIONS = ("lr", "dropout", "l1", "l2", "clip_value", "clip_norm")
-BOOL_OPTIONS = ("batch_norm", "standardize", "expand")
-NAMED_OPTIONS = {
-    "activation": ACTIVATIONS,
-    "loss": LOSSES,
-    "optimizer": OPTIMIZERS,
-    "init": INITIALIZERS,
-    "schedule": SCHEDULES,
-}
+INT_OPTIONS = tuple(name for name, option in OPTIONS.items() if isinstance(option.rule, Integer))
+FLOAT_OPTIONS = tuple(name for name, option in OPTIONS.items() if isinstance(option.rule, Interval))
+"""Options a range can search: whole numbers draw integers, the others floats."""
 FIXED_ONLY = {
     "dataset": "every trial must train on the same data",
     "data_dir": "every trial must train on the same data",
@@ -61,34 +61,25 @@ FIXED_ONLY = {
 """Options that cannot be searched, and why."""
 
 _RANGE_KEYS = {"low", "high", "log", "step"}
-_RULES = {
-    "lr": (lambda v: v > 0, "> 0"),
-    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "l1": (lambda v: v >= 0, ">= 0"),
-    "l2": (lambda v: v >= 0, ">= 0"),
-    "clip_value": (lambda v: v is None or v > 0, "> 0"),
-    "clip_norm": (lambda v: v is None or v > 0, "> 0"),
-    "batch_size": (lambda v: v >= 1 and v == int(v), "a whole number >= 1"),
-    "epochs": (lambda v: v >= 1 and v == int(v), "a whole number >= 1"),
-    "patience": (lambda v: v >= 0 and v == int(v), "a whole number >= 0"),
-}
-"""What each numeric option accepts."""
 
 
 class SearchSpaceError(ValueError):
     """A search space that cannot be searched; the message names the option and the problem."""
 
+    def __init__(self, option_or_message: str, problem: str | None = None) -> None:
+        super().__init__(option_or_message if problem is None else f"{option_or_message}: {problem}")
+
 
 def _number(option: str, key: str, value: Any) -> float:
     """``low``/``high``/``step`` as a number; YAML reads ``1e-4`` (no dot) as a string, so strings are parsed."""
     if isinstance(value, bool):
-        raise SearchSpaceError(f"{option}: {key} must be a number, got {value!r}")
+        raise SearchSpaceError(option, f"{key} must be a number, got {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SearchSpaceError(f"{option}: {key} must be a number, got {value!r}") from None
+        raise SearchSpaceError(option, f"{key} must be a number, got {value!r}") from None
     if not math.isfinite(number):
-        raise SearchSpaceError(f"{option}: {key} must be finite, got {value!r}")
+        raise SearchSpaceError(option, f"{key} must be finite, got {value!r}")
     return number
 
 
@@ -138,8 +129,9 @@ class Dimension:
             return list(range(int(self.low), int(self.high) + 1))
         if self.step is None:
             raise SearchSpaceError(
-                f"{self.name}: the grid sampler needs a finite set of values; give choices "
-                f"(e.g. {{choices: [{self.low:g}, {self.high:g}]}}) or a step"
+                self.name,
+                f"the grid sampler needs a finite set of values; give choices "
+                f"(e.g. {{choices: [{self.low:g}, {self.high:g}]}}) or a step",
             )
         count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
         values = [self.low + k * self.step for k in range(count)]
@@ -167,74 +159,53 @@ class Dimension:
         return spec
 
 
-def _check_value(option: str, value: Any) -> None:
-    """Reject a choice or range end that ``mlplab train`` could never accept, naming it."""
-    if option in NAMED_OPTIONS:
-        if (option == "init" and value == "auto") or (option == "schedule" and value in (None, "none")):
-            return
-        if not isinstance(value, str) or value not in NAMED_OPTIONS[option]:
-            valid = ", ".join(NAMED_OPTIONS[option].names())
-            raise SearchSpaceError(f"{option}: unknown choice {value!r}; valid: {valid}")
-    elif option == "hidden":
-        sizes = [value] if isinstance(value, int) else value
-        if not isinstance(sizes, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
-            raise SearchSpaceError(f"hidden: each choice must be a list of positive layer sizes, got {value!r}")
-    elif option in BOOL_OPTIONS:
-        if not isinstance(value, bool):
-            raise SearchSpaceError(f"{option}: choices must be true or false, got {value!r}")
-    elif option in _RULES:
-        accepts, text = _RULES[option]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise SearchSpaceError(f"{option}: choices must be numbers, got {value!r}")
-        if not accepts(value):
-            raise SearchSpaceError(f"{option}: {value!r} is out of range (must be {text})")
+def _check_value(option: str, value: Any) -> Any:
+    """A choice or range end as ``mlplab train`` takes it, or the option's rule refusing it (named ``option``)."""
+    try:
+        return OPTIONS[option].rule.check(value)
+    except RuleViolation as violation:
+        raise SearchSpaceError(option, str(violation)) from None
 
 
 def parse_dimension(option: str, spec: Mapping[str, Any]) -> Dimension:
     """A :class:`Dimension` from its mapping, checked: unknown keys, empty choices, ``low >= high``, bad values."""
     if option in FIXED_ONLY:
-        raise SearchSpaceError(f"{option} cannot be searched: {FIXED_ONLY[option]}")
+        raise SearchSpaceError(option, f"cannot be searched: {FIXED_ONLY[option]}")
     keys = set(spec)
     if "choices" in keys:
         if keys != {"choices"}:
-            raise SearchSpaceError(f"{option}: choices cannot be combined with {', '.join(sorted(keys - {'choices'}))}")
+            raise SearchSpaceError(option, f"choices cannot be combined with {', '.join(sorted(keys - {'choices'}))}")
         choices = spec["choices"]
         if not isinstance(choices, (list, tuple)) or not choices:
-            raise SearchSpaceError(f"{option}: choices must be a non-empty list, got {choices!r}")
-        values = tuple(tuple(c) if isinstance(c, list) else c for c in choices)
-        if option == "hidden":  # one hidden layer may be written as its size alone: 64 is [64]
-            values = tuple((c,) if isinstance(c, int) and not isinstance(c, bool) else c for c in values)
-        if option in FLOAT_OPTIONS:  # YAML reads 1e-3 (no dot) as a string
-            values = tuple(_number(option, "choice", v) if isinstance(v, str) else v for v in values)
-        for value in values:
-            _check_value(option, list(value) if isinstance(value, tuple) else value)
+            raise SearchSpaceError(option, f"choices must be a non-empty list, got {choices!r}")
+        values = tuple(_check_value(option, choice) for choice in choices)  # canonical: 1e-3 read as text is 0.001
         if len({repr(_encode(v)) for v in values}) != len(values):
-            raise SearchSpaceError(f"{option}: choices must differ, got {list(choices)!r}")
+            raise SearchSpaceError(option, f"choices must differ, got {list(choices)!r}")
         return Dimension(option, choices=values)
     unknown = keys - _RANGE_KEYS
     if unknown or not {"low", "high"} <= keys:
         raise SearchSpaceError(
-            f"{option}: a searched option is {{low, high[, log][, step]}} or {{choices: [...]}}, got {dict(spec)!r}"
+            option, f"a searched option is {{low, high[, log][, step]}} or {{choices: [...]}}, got {dict(spec)!r}"
         )
     if option not in INT_OPTIONS and option not in FLOAT_OPTIONS:
-        raise SearchSpaceError(f"{option}: a range needs a numeric option; give choices instead")
+        raise SearchSpaceError(option, "a range needs a numeric option; give choices instead")
     low, high = _number(option, "low", spec["low"]), _number(option, "high", spec["high"])
     log = spec.get("log", False)
     if not isinstance(log, bool):
-        raise SearchSpaceError(f"{option}: log must be true or false, got {log!r}")
+        raise SearchSpaceError(option, f"log must be true or false, got {log!r}")
     step = None if spec.get("step") is None else _number(option, "step", spec["step"])
     if low >= high:
-        raise SearchSpaceError(f"{option}: low ({low:g}) must be below high ({high:g})")
+        raise SearchSpaceError(option, f"low ({low:g}) must be below high ({high:g})")
     if log and low <= 0:
-        raise SearchSpaceError(f"{option}: a log range needs low > 0, got {low:g}")
+        raise SearchSpaceError(option, f"a log range needs low > 0, got {low:g}")
     if log and step is not None:
-        raise SearchSpaceError(f"{option}: log and step cannot be combined")
+        raise SearchSpaceError(option, "log and step cannot be combined")
     if step is not None and step <= 0:
-        raise SearchSpaceError(f"{option}: step must be > 0, got {step:g}")
+        raise SearchSpaceError(option, f"step must be > 0, got {step:g}")
     if option in INT_OPTIONS and any(v != int(v) for v in (low, high, step or 1)):
-        raise SearchSpaceError(f"{option} takes integers: low, high and step must be whole numbers")
+        raise SearchSpaceError(option, "takes whole numbers: low, high and step must be whole numbers")
     for end in (low, high):
-        _check_value(option, int(end) if option in INT_OPTIONS else end)
+        _check_value(option, end)
     return Dimension(option, low=low, high=high, log=log, step=step)
 
 
@@ -242,40 +213,41 @@ def parse_dimension(option: str, spec: Mapping[str, Any]) -> Dimension:
 class SearchSpace:
     """The fixed ``mlplab train`` options of every trial and the searched :class:`Dimension` s."""
 
-    fixed: dict[str, Any]
+    fixed: Config
     dimensions: tuple[Dimension, ...]
 
     @classmethod
-    def from_mapping(cls, options: Mapping[str, Any], flags: Mapping[str, Any] | None = None) -> SearchSpace:
-        """Split ``options`` (a parsed config file) into fixed values and searched dimensions.
+    def from_mapping(
+        cls, options: Mapping[str, Any], flags: Mapping[str, Any] | None = None, origin: Origin = SPACE
+    ) -> SearchSpace:
+        """Split ``options`` (a parsed config file, from ``origin``) into fixed values and searched dimensions.
 
-        ``flags`` (command-line values, ``None`` when not given) fix options on top of the file;
+        ``flags`` (command-line values; ``None`` where not given) fix options on top of the file;
         a flag given for a searched option fixes it, so it is no longer searched.
         """
         options = {str(k).replace("-", "_"): v for k, v in options.items()}
-        unknown = sorted(set(options) - set(DEFAULTS))
-        if unknown:
-            raise SearchSpaceError(f"unknown option(s): {', '.join(unknown)}; valid: {', '.join(sorted(DEFAULTS))}")
-        flags = {k: v for k, v in (flags or {}).items() if v is not None and k in DEFAULTS}
+        check_unknown(options, OPTIONS, origin)
+        flags = {k: v for k, v in (flags or {}).items() if v is not None}
         searched = {k: v for k, v in options.items() if isinstance(v, Mapping) and k not in flags}
         if not searched:
-            raise SearchSpaceError("the search space has no searched option: give at least one as {low, high} or {choices}")
-        fixed = resolve(flags, base={**DEFAULTS, **{k: v for k, v in options.items() if k not in searched}})
+            raise SearchSpaceError("space", "the search space has no searched option: give at least one as {low, high} or {choices}")
+        from_file = {k: v for k, v in options.items() if k not in searched and k not in flags}
+        fixed = Config().updated(from_file, origin).updated(flags, FLAG)
         dimensions = tuple(parse_dimension(name, spec) for name, spec in searched.items())
         return cls(fixed=fixed, dimensions=dimensions)
 
     @classmethod
     def from_file(cls, path: str | Path, flags: Mapping[str, Any] | None = None) -> SearchSpace:
         """A search space from a ``.yaml``/``.yml``/``.toml`` file (the format of ``mlplab train --config``)."""
-        return cls.from_mapping(read_config_file(path), flags)
+        return cls.from_mapping(read_config_file(path), flags, file_origin(path))
 
     @property
     def names(self) -> list[str]:
         return [d.name for d in self.dimensions]
 
-    def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
-        """A full ``mlplab train`` configuration for ``trial``: the fixed options and one draw of each dimension."""
-        return {**self.fixed, **{d.name: d.suggest(trial) for d in self.dimensions}}
+    def suggest(self, trial: optuna.Trial) -> Config:
+        """The ``mlplab train`` configuration for ``trial``: the fixed options and one draw of each dimension."""
+        return self.fixed.updated({d.name: d.suggest(trial) for d in self.dimensions}, SPACE)
 
     def grid(self) -> dict[str, list[Any]]:
         """The grid for :class:`optuna.samplers.GridSampler`; every dimension must be finite."""
@@ -286,19 +258,19 @@ class SearchSpace:
 
     def baseline(self) -> dict[str, Any] | None:
         """The fixed configuration's own values as trial parameters, if every one lies in the space (else None)."""
-        values = {d.name: self.fixed[d.name] for d in self.dimensions}
+        values = {d.name: getattr(self.fixed, d.name) for d in self.dimensions}
         if not all(d.contains(values[d.name]) for d in self.dimensions):
             return None
         return {name: _encode(value) for name, value in values.items()}
 
     def spec(self) -> dict[str, Any]:
         """The space as a plain mapping: the fixed options, then each dimension's declaration."""
-        fixed = {k: v for k, v in self.fixed.items() if k not in self.names}
+        fixed = {k: v for k, v in self.fixed.to_dict().items() if k not in self.names}
         return {**fixed, **{d.name: d.spec() for d in self.dimensions}}
 
-    def config_for(self, params: Mapping[str, Any]) -> dict[str, Any]:
+    def config_for(self, params: Mapping[str, Any]) -> Config:
         """The ``mlplab train`` configuration of a trial's stored parameters (layer lists decoded)."""
-        return {**self.fixed, **{d.name: d.decode(params[d.name]) for d in self.dimensions}}
+        return self.fixed.updated({d.name: d.decode(params[d.name]) for d in self.dimensions}, SPACE)
 
 
 DEFAULT_SPACE: dict[str, Any] = {

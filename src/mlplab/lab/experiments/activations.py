@@ -29,11 +29,11 @@ from ... import functional as F
 from ...layers import Dense, Identity, Layer, LeakyReLU, PReLU, ReLU, Sigmoid, Step, Tanh
 from ...losses import SoftmaxCrossEntropy
 from ...model import MLP, Sequential
+from ...plotting import pyplot
 from ...training import Trainer, TrainingDiverged
 from ...training.callbacks import Callback
 from ..base import Lab, experiment
 from ..data import fashion
-from ..plots import pyplot
 
 GRID = np.linspace(-5.0, 5.0, 1001)
 FD_STEP = 1e-6

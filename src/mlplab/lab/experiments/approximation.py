@@ -30,10 +30,10 @@ from threadpoolctl import threadpool_limits
 from ...layers import Dense
 from ...losses import MSE
 from ...model import MLP
+from ...plotting import pyplot
 from ...schedules import ExponentialDecay
 from ...training import Trainer
 from ..base import Lab, experiment
-from ..plots import pyplot
 
 LR, FINAL_LR = 0.03, 3e-5
 BATCH = 50

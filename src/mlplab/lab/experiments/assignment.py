@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import MLP, SGD, Parameter, Trainer, schedule_for
+from ...datasets import Dataset
 from ...datasets.preprocessing import train_val_split
+from ...plotting import pyplot
 from ..base import Lab, experiment
-from ..data import ImageData, fashion
-from ..plots import pyplot
+from ..data import fashion
 
 Q1_RATES = (0.01, 0.05, 0.1)
 Q1_ITERATIONS = 60
@@ -99,7 +100,7 @@ class Run:
         return self.history["val_accuracy"][-1]
 
 
-def train(trainer: Trainer, split: tuple[np.ndarray, ...], data: ImageData, epochs: int) -> Run:
+def train(trainer: Trainer, split: tuple[np.ndarray, ...], data: Dataset, epochs: int) -> Run:
     """Fit on the training part, monitor the validation part, then score once on the test set."""
     x_train, y_train, x_val, y_val = split
     history = trainer.fit(x_train, y_train, epochs=epochs, validation_data=(x_val, y_val)).history

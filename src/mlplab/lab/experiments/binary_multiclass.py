@@ -27,10 +27,10 @@ from ...datasets import toy
 from ...losses import BinaryCrossEntropy
 from ...model import MLP
 from ...perceptron import OneVsAll
+from ...plotting import pyplot
 from ...training import Trainer
 from ..base import Lab, experiment
 from ..data import fashion
-from ..plots import pyplot
 
 METHODS = ("one-vs-all", "sigmoid + MSE", "softmax + CE")
 SPIRAL_ARMS = 4

@@ -31,11 +31,11 @@ from threadpoolctl import threadpool_limits
 
 from ...layers import Dense
 from ...model import MLP, Sequential
+from ...plotting import pyplot
 from ...training import Trainer
 from ...training.callbacks import Callback
 from ..base import Lab, experiment
 from ..data import fashion
-from ..plots import pyplot
 
 TRUE_W, TRUE_B, NOISE = 1.5, -0.5, 0.4
 START = (-1.0, 2.5)

@@ -31,14 +31,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...datasets import Dataset
 from ...model import MLP
 from ...optimizers import SGD
 from ...parameter import Parameter
+from ...plotting import pyplot
 from ...schedules import ExponentialDecay, Schedule, schedule_for
 from ...training import Trainer, TrainingDiverged
 from ..base import Lab, experiment
-from ..data import ImageData, fashion
-from ..plots import pyplot
+from ..data import fashion
 
 QUADRATIC_RATES = (0.05, 0.3, 0.9, 1.05)  # f(w) = w^2: slow, good, oscillating, diverging
 QUADRATIC_START = 1.0
@@ -76,7 +77,7 @@ class NetworkRun:
 
 
 def train(
-    data: ImageData, lr: float, epochs: int, seed: int, schedule: Schedule | None = None, label: str = ""
+    data: Dataset, lr: float, epochs: int, seed: int, schedule: Schedule | None = None, label: str = ""
 ) -> NetworkRun:
     """Mini-batch SGD on a fresh 784-100-10 network; the epoch-0 point is the untrained network."""
     model = MLP([784, 100, 10], rng=seed)

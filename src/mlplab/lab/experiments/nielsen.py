@@ -31,11 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import MLP, BinaryCrossEntropy, Dense, Loss, QuadraticCost, Trainer
+from ...datasets import Dataset
 from ...datasets.preprocessing import one_hot
+from ...plotting import pyplot
 from ...training import Callback
 from ..base import Lab, experiment
-from ..data import ImageData, fashion
-from ..plots import pyplot
+from ..data import fashion
 
 SIZES = [784, 30, 10]
 BATCH = 10
@@ -151,7 +152,7 @@ def train(setup: Setup, split: dict[str, tuple[np.ndarray, np.ndarray]], epochs:
     return Result(tracker.curves, history, float(np.sum(history["epoch_time"])))
 
 
-def nielsen_split(data: ImageData, n_train: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def nielsen_split(data: Dataset, n_train: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Nielsen's split: the first ``n_train`` training images train, the rest validate; the test set tests."""
     return {
         "train": (data.x_train[:n_train], data.y_train[:n_train]),

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...datasets import Dataset
 from ...model import MLP
 from ...optimizers import SGD, Adadelta, Adagrad, Adam, Optimizer, RMSprop
 from ...parameter import Parameter
+from ...plotting import pyplot
 from ...training import Trainer, TrainingDiverged
 from ..base import Lab, experiment
-from ..data import ImageData, fashion
-from ..plots import pyplot
+from ..data import fashion
 
 Builder = Callable[[list[Parameter], float], Optimizer]
 
@@ -185,7 +186,7 @@ class NetworkRun:
     final_loss_by_rate: dict[str, float]
 
 
-def train_network(name: str, lr: float, data: ImageData, epochs: int, seed: int) -> dict[str, list[float]] | None:
+def train_network(name: str, lr: float, data: Dataset, epochs: int, seed: int) -> dict[str, list[float]] | None:
     """Per-epoch history of the 784-100-10 network trained by optimizer ``name`` (``None`` if it diverged)."""
     model = MLP([784, 100, 10], rng=seed)
     optimizer = OPTIMIZERS[name][0](model.parameters(), lr)

@@ -30,14 +30,15 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ...datasets import Dataset
 from ...datasets.preprocessing import expand_by_shifts
 from ...model import MLP
+from ...plotting import pyplot
 from ...schedules import ExponentialDecay
 from ...training import Trainer
 from ...training.callbacks import Callback
 from ..base import Lab, experiment
-from ..data import ImageData, fashion
-from ..plots import pyplot
+from ..data import fashion
 
 HIDDEN = 256
 LR = 0.05
@@ -127,7 +128,7 @@ class TrainingAccuracy(Callback):
         self.accuracy.append(self.trainer.evaluate(self.x, self.y)["accuracy"])
 
 
-def train(method: Method, data: ImageData, size: Size, init_seed: int, order_seed: int) -> Outcome:
+def train(method: Method, data: Dataset, size: Size, init_seed: int, order_seed: int) -> Outcome:
     """Train a fresh 784-256-10 network the way ``method`` says; record accuracies per epoch."""
     x, y = data.x_train, data.y_train
     if method.expand:
@@ -156,7 +157,7 @@ def train(method: Method, data: ImageData, size: Size, init_seed: int, order_see
     )
 
 
-def plot_curves(lab: Lab, outcomes: dict[str, Outcome], data: ImageData) -> None:
+def plot_curves(lab: Lab, outcomes: dict[str, Outcome], data: Dataset) -> None:
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(11, 6.4), sharex=True)
     epochs = np.arange(1, len(outcomes["none"].test_accuracy) + 1)

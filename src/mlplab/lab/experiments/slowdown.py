@@ -40,11 +40,11 @@ from ...datasets.preprocessing import one_hot
 from ...layers import Dense, Sigmoid
 from ...losses import BinaryCrossEntropy, Loss, QuadraticCost, SoftmaxCrossEntropy
 from ...model import MLP, Sequential
+from ...plotting import pyplot
 from ...training import Trainer
 from ...training.callbacks import Callback
 from ..base import Lab, experiment
 from ..data import fashion
-from ..plots import pyplot
 
 NEURON_LR = 0.15
 """Nielsen's learning rate for the single neuron, used for both costs so that only the cost differs."""
@@ -273,7 +273,6 @@ def run(lab: Lab) -> None:
     plot_network(lab, network)
 
     bad_q, bad_ce = runs["quadratic, bad start"], runs["cross-entropy, bad start"]
-    good_q = runs["quadratic, good start"]
     a0, sig0 = bad_q.output[0], F.sigmoid_derivative(np.array(sum(BAD_START)))
     half = str(OUTPUT_THRESHOLDS[0])
     slow, fast = reached["quadratic, bad start"][half], reached["cross-entropy, bad start"][half]

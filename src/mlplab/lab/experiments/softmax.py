@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...functional import normalize, softmax
+from ...plotting import pyplot
 from ..base import Lab, experiment
-from ..plots import pyplot
 
 SCORES = np.array([5.0, 3.0, 2.0])
 TEMPERATURES = np.array([0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0])

@@ -27,9 +27,10 @@ from ...functional import sigmoid
 from ...losses import BinaryCrossEntropy
 from ...model import MLP
 from ...perceptron import ConvergenceWarning, Perceptron
+from ...plotting import pyplot
 from ...training import Trainer
 from ..base import Lab, experiment
-from ..plots import draw_line, pyplot
+from ..plots import draw_line
 
 HIDDEN_SIZES = (1, 2, 3, 4, 8)
 STALL_LOSS = float(np.log(2) / 2)

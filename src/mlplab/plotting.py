@@ -1,0 +1,31 @@
+"""Matplotlib for every front end: the file-only Agg backend and one look for every figure.
+
+Plotting depends on the engine, never the reverse: nothing in the engine imports this module,
+and matplotlib is imported only when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STYLE = {
+    "figure.dpi": 110,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 9,
+}
+"""The rcParams every mlplab figure is drawn with (the lab's, the tuner's and the run report's)."""
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend, with :data:`STYLE` applied."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(STYLE)
+    return plt
