@@ -105,7 +105,7 @@ def test_spirals_train_to_a_clean_boundary(page):
 def test_bad_input_is_shown_on_the_page_and_the_shared_address_restores_a_setup(page, address):
     page.fill("#hidden", "8 -3")
     page.dispatch_event("#hidden", "change")
-    page.wait_for_function("document.getElementById('status').textContent.includes('hidden layer 2 must have 1 to 256 units')",
+    page.wait_for_function("document.getElementById('status').textContent.includes('hidden: [8, -3] is not allowed (must be a list of layer sizes >= 1)')",
                            timeout=20000)
     page.screenshot(path=str(ARTIFACTS / "4-bad-input.png"), full_page=True)
     page.fill("#hidden", "5")

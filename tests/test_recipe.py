@@ -142,3 +142,12 @@ def test_a_missing_image_set_is_replaced_by_the_announced_synthetic_stand_in(tmp
     assert capsys.readouterr().err == ""  # said once
     x, y, x_val, y_val = split_data(config, data)
     assert len(x) == len(x_val) == 30_000
+
+
+def test_the_searchs_own_out_and_seed_flags_are_not_trial_options():
+    from mlplab.cli import build_parser
+    from mlplab.cli.train import given_options
+    from mlplab.cli.tune import FIXING_FLAGS
+
+    args = build_parser().parse_args(["tune", "--out", "results", "--seed", "5", "--epochs", "3"])
+    assert given_options(args, FIXING_FLAGS) == {"epochs": "3"}

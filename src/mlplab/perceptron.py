@@ -245,7 +245,7 @@ class Perceptron:
         w = np.array(w, dtype=np.float64)
         if w.shape != (n_features,) or not np.all(np.isfinite(w)):
             raise ValueError(f"init w must be a finite vector of shape ({n_features},), got {w!r}")
-        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b):
+        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(np.asarray(b)):
             raise ValueError(f"init b must be a finite number, got {b!r}")
         return w, float(b)
 

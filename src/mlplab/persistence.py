@@ -39,11 +39,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 
-from .archive import META_KEY, read_arrays, write_arrays  # META_KEY only re-exported, for old imports
+from .archive import META_KEY as META_KEY  # only re-exported, for old imports
+from .archive import read_arrays, write_arrays
 from .layers import (
     BatchNorm,
     Dense,
@@ -93,6 +94,12 @@ _TYPE_NAMES: dict[type[Layer], str] = {cls: name for name, cls in LAYER_TYPES.it
 _TAKES_RNG = (Dense, Dropout)
 
 
+class _Configurable(Protocol):
+    """A layer type other than ``Sequential`` in :data:`LAYER_TYPES`: it describes its constructor arguments."""
+
+    def get_config(self) -> dict[str, Any]: ...
+
+
 # ---------------------------------------------------------------- architecture
 
 
@@ -118,7 +125,11 @@ def model_to_config(model: Layer) -> dict[str, Any]:
         If a layer is not one of :data:`LAYER_TYPES` (exact class; subclasses
         other than ``MLP`` are refused because they may compute something else).
     """
-    layers = model.layers if _TYPE_NAMES.get(type(model)) == "Sequential" else [model]
+    # exactly a Sequential or an MLP (a subclass is refused by _layer_entry)
+    if isinstance(model, Sequential) and _TYPE_NAMES.get(type(model)) == "Sequential":
+        layers = model.layers
+    else:
+        layers = [model]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -133,12 +144,13 @@ def _layer_entry(layer: Layer, where: str) -> dict[str, Any]:
             f"cannot save {where}: {type(layer).__name__} is not a savable layer type; "
             f"savable types: {', '.join(LAYER_TYPES)}"
         )
-    if name == "Sequential":
+    if isinstance(layer, Sequential):  # name == "Sequential": exactly a Sequential or an MLP
         config: dict[str, Any] = {
             "layers": [_layer_entry(inner, f"{where}.layers[{i}]") for i, inner in enumerate(layer.layers)]
         }
     else:
-        config = layer.get_config()
+        # every other type in LAYER_TYPES defines get_config()
+        config = cast(_Configurable, layer).get_config()
     return {"type": name, "config": config}
 
 

@@ -152,6 +152,7 @@ class PerturbationLearner:
         """
         if self._data is None or self._data[0] is not x or self._data[1] is not y:
             self.evaluate(x, y)
+        assert self.loss_ is not None  # set by evaluate, together with the data it belongs to
         j = int(self.rng.integers(self.n_weights))
         k = int(np.searchsorted(self._ends, j, side="right"))
         value = self._params[k].value

@@ -6,9 +6,12 @@ and matplotlib is imported only when a figure is drawn.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-STYLE = {
+if TYPE_CHECKING:  # matplotlib is imported at run time only when a figure is drawn
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "figure.dpi": 110,
     "axes.grid": True,
     "grid.alpha": 0.3,

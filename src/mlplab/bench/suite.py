@@ -13,8 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .. import __version__, kernels
-from .configs import INFERENCE_BATCH, BenchConfig
 from ..datasets import Dataset
+from .configs import INFERENCE_BATCH, BenchConfig
 from .gemm import gemm_limit_epoch, warm_up_blas
 from .peers import run_sklearn, run_torch
 from .result import RunResult
@@ -45,13 +45,15 @@ class ConfigResult:
     def ratio_to_torch(self, run: RunResult) -> float | None:
         """``run``'s median epoch time over PyTorch's (below 1: faster than PyTorch)."""
         torch = self.run("pytorch")
-        if not run.ran or torch is None or not torch.ran or not torch.median_epoch:
+        median = run.median_epoch  # None exactly when the run did not run
+        if median is None or torch is None or not torch.ran or not torch.median_epoch:
             return None
-        return run.median_epoch / torch.median_epoch
+        return median / torch.median_epoch
 
     def gemm_fraction(self, run: RunResult) -> float | None:
         """The GEMM limit over ``run``'s median epoch time: 1.0 would be matrix products only."""
-        return self.gemm_limit / run.median_epoch if run.ran else None
+        median = run.median_epoch  # None exactly when the run did not run
+        return self.gemm_limit / median if median is not None else None
 
     def inference_fraction(self, run: RunResult) -> float | None:
         """``run``'s inference speed over the speed of the forward products alone (1.0: nothing else)."""

@@ -33,9 +33,10 @@ def add_option_flags(parser: argparse.ArgumentParser, names: list[str] | None = 
             parser.add_argument(flag, metavar=name.upper(), help=text)
 
 
-def given_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The options set on the command line (flags not given are ``None`` and left out)."""
-    return {name: value for name, value in vars(args).items() if name in OPTIONS and value is not None}
+def given_options(args: argparse.Namespace, names: list[str] | None = None) -> dict[str, Any]:
+    """The options (of the table, or of ``names``) set on the command line; flags not given are ``None`` and left out."""
+    wanted = OPTIONS if names is None else names
+    return {name: value for name, value in vars(args).items() if name in wanted and value is not None}
 
 
 def add_train_parser(sub: Any) -> None:

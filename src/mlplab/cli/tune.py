@@ -9,6 +9,9 @@ from typing import Any
 
 from .train import EXIT_INTERRUPTED, add_option_flags, given_options
 
+FIXING_FLAGS = ["dataset", "epochs", "data_dir"]
+"""Options a flag fixes for every trial, over the space file (``--out`` and ``--seed`` are the search's own)."""
+
 
 def add_tune_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -19,7 +22,7 @@ def add_tune_parser(sub: Any) -> None:
         "a built-in space around the default recipe (widths, lr, batch size, dropout, L2).",
     )
     p.add_argument("--config", help="search space: YAML or TOML in the format of mlplab train --config")
-    add_option_flags(p, ["dataset", "epochs", "data_dir"])  # fix these for every trial (over the file)
+    add_option_flags(p, FIXING_FLAGS)
     p.add_argument("--sampler", choices=("tpe", "random", "grid"),
                    help="tpe (Bayesian), random or grid (default: the study's own, or tpe for a new one)")
     p.add_argument("--n-trials", type=int, help="trials of the whole study (default 20; grid: its size)")
@@ -40,7 +43,7 @@ def add_tune_parser(sub: Any) -> None:
 def cmd_tune(args: argparse.Namespace) -> int:
     from ..tune import DEFAULT_SPACE, SearchSpace, stored_space, tune
 
-    flags = given_options(args)
+    flags = given_options(args, FIXING_FLAGS)
     try:
         if args.config:
             space = SearchSpace.from_file(args.config, flags)

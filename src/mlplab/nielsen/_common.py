@@ -27,6 +27,7 @@ from ..layers import Dense
 from ..losses import Loss
 from ..model import MLP
 from ..optimizers import SGD
+from ..parameter import Parameter
 from ..rng import as_generator
 
 
@@ -97,6 +98,12 @@ def vectorized_result(j: int, n: int = 10) -> np.ndarray:
     return e
 
 
+def _bias(layer: Dense) -> Parameter:
+    """``layer.b``, which every Dense layer of a :class:`BookNetwork` has (its MLP keeps the default ``bias=True``)."""
+    assert layer.b is not None
+    return layer.b
+
+
 class BookNetwork:
     """A network of sigmoid layers in the book's interface, computed by an mlplab :class:`~mlplab.MLP`.
 
@@ -137,12 +144,12 @@ class BookNetwork:
     @property
     def biases(self) -> list[np.ndarray]:
         """``biases[l]`` is a column ``(sizes[l+1], 1)``; writing into it changes the network."""
-        return [layer.b.value.reshape(-1, 1) for layer in self._dense]
+        return [_bias(layer).value.reshape(-1, 1) for layer in self._dense]
 
     @biases.setter
     def biases(self, values: Iterable[Any]) -> None:
         for layer, b in zip(self._dense, values, strict=True):
-            layer.b.value[...] = np.asarray(b, dtype=np.float64).reshape(-1)
+            _bias(layer).value[...] = np.asarray(b, dtype=np.float64).reshape(-1)
 
     def _initialize(self, weight_scale: str) -> None:
         """Biases :math:`N(0, 1)`; weights :math:`N(0, 1)` (``"large"``) or :math:`N(0, 1/n_{in})` (``"default"``)."""
@@ -150,7 +157,7 @@ class BookNetwork:
             n_in, n_out = layer.W.value.shape
             w = self.rng.standard_normal((n_out, n_in))
             layer.W.value[...] = (w / np.sqrt(n_in) if weight_scale == "default" else w).T
-            layer.b.value[...] = self.rng.standard_normal(n_out)
+            _bias(layer).value[...] = self.rng.standard_normal(n_out)
 
     # -- computing ------------------------------------------------------------------------------
 
@@ -170,7 +177,7 @@ class BookNetwork:
         z = self._model.forward(np.asarray(x, dtype=np.float64).reshape(1, -1), training=True)
         self._loss.forward(z, stack_targets([(x, y)], self.sizes[-1]))
         self._model.backward(self._loss.backward(), input_grad=False)
-        return ([layer.b.grad.reshape(-1, 1).copy() for layer in self._dense],
+        return ([_bias(layer).grad.reshape(-1, 1).copy() for layer in self._dense],
                 [layer.W.grad.T.copy() for layer in self._dense])
 
     def _optimizer(self, eta: float, lmbda: float, n: int) -> SGD:

@@ -122,7 +122,7 @@ class Session:
         if not self.linear_two_class:
             return None
         layer = self._dense[0]
-        c = float(layer.b.value[1] - layer.b.value[0])
+        c = 0.0 if layer.b is None else float(layer.b.value[1] - layer.b.value[0])
         path = np.array(self.path)
         centre, span = (path.max(axis=0) + path.min(axis=0)) / 2, max(float(np.ptp(path, axis=0).max()), 1.0) * 0.75
         axis = np.linspace(-1, 1, 41)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -10,7 +11,7 @@ from .. import datasets
 from ..datasets import Dataset, expand_by_shifts, train_val_split
 from .options import Config
 
-_TWO_D = {"moons": datasets.moons, "circles": datasets.circles, "spirals": datasets.spirals, "blobs": datasets.blobs}
+_TWO_D: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {"xor": datasets.noisy_xor, "moons": datasets.moons, "circles": datasets.circles, "spirals": datasets.spirals, "blobs": datasets.blobs}
 MIN_VALIDATION_SET = 50
 """Below this many training samples there is no held-out validation set: validation is on the training set."""
 
@@ -34,8 +35,7 @@ def load_data(config: Config) -> Dataset:
     if name == "xor" and not noise:
         x, y = datasets.xor()
         return Dataset("xor", x, y, x, y, ("0", "1"), None)
-    make = datasets.noisy_xor if name == "xor" else _TWO_D[name]
-    x, y = make(n=config.points, rng=config.seed, **noise)
+    x, y = _TWO_D[name](n=config.points, rng=config.seed, **noise)
     n_test = min(len(y) - 1, max(1, round(len(y) * config.test_fraction)))
     split = len(y) - n_test
     names = tuple(str(k) for k in range(int(y.max()) + 1))

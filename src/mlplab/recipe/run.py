@@ -13,6 +13,8 @@ from typing import Any
 
 from .. import metrics
 from ..datasets import Dataset
+from ..layers.base import Layer
+from ..model import Sequential
 from ..persistence import load
 from ..report import write_report
 from ..training import Trainer
@@ -20,6 +22,11 @@ from ..training.state import restore_weights, snapshot_weights
 from .build import build_model, build_trainer, run_callbacks
 from .data import load_data, split_data
 from .options import Config, write_config
+
+
+def summary(model: Layer) -> str:
+    """The model's :meth:`~mlplab.Sequential.summary`, or its ``repr`` for a single layer."""
+    return model.summary() if isinstance(model, Sequential) else repr(model)
 
 
 def test_and_report(run_dir: Path, title: str, config: Config, trainer: Trainer, data: Dataset,
@@ -38,7 +45,7 @@ def test_and_report(run_dir: Path, title: str, config: Config, trainer: Trainer,
         run_dir,
         title=title,
         config=config.to_dict(),
-        summary=trainer.model.summary(),
+        summary=summary(trainer.model),
         history={k: v for k, v in trainer.history.history.items() if k != "lr"},
         results=results,
         confusion=metrics.confusion_matrix(data.y_test, predicted, data.n_classes),

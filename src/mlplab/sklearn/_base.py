@@ -61,6 +61,17 @@ class BaseMLP(BaseEstimator):
     """The parameters and training loop of both estimators (not used directly)."""
 
     _OUT_ACTIVATION = ""
+    model_: Sequential
+    _trainer_: Trainer | None
+    _trainer_settings: tuple[int, str]
+    _seed: int
+    _rate: float
+    _no_improvement: int
+    loss_curve_: list[float]
+    validation_loss_curve_: list[float]
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    best_loss_: float | None
 
     def __init__(
         self,
@@ -195,9 +206,10 @@ class BaseMLP(BaseEstimator):
         X, y = validate_data(self, X, y, reset=first_call, dtype=[np.float64, np.float32], multi_output=True)
         targets = self._targets(y, first_call=first_call, classes=classes)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max)) if first_call else self._seed
-        x_val = t_val = None
+        validation = None
         if self.early_stopping and not incremental:
             X, targets, x_val, t_val = self._split(X, targets, seed)
+            validation = (x_val, t_val)
         n = X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         if first_call:
@@ -214,31 +226,41 @@ class BaseMLP(BaseEstimator):
             self._trainer_ = None
         self.n_iter_ = 0  # as scikit-learn: the epochs of this call
         settings = (batch_size, repr(sorted(self.get_params().items())))
-        if not incremental or getattr(self, "_trainer_", None) is None or self._trainer_settings != settings:
-            self._trainer_ = self._trainer(self.model_, batch_size, seed + 1)  # a new optimizer, as scikit-learn's fit
+        trainer = self._trainer_
+        if not incremental or trainer is None or self._trainer_settings != settings:
+            trainer = self._trainer_ = self._trainer(self.model_, batch_size, seed + 1)  # a new optimizer, as scikit-learn's fit
             self._trainer_settings = settings
             self._rate = self.learning_rate_init
-        x_fit = X.astype(self.model_dtype_, copy=False)
-        epochs = 1 if incremental else self.max_iter
+        best_weights = self._run_epochs(trainer, X.astype(self.model_dtype_, copy=False), targets, batch_size,
+                                        validation, incremental)
+        if best_weights is not None and self.restore_best_weights:
+            restore_weights(self.model_, best_weights)
+        return self
+
+    def _run_epochs(self, trainer: Trainer, x: np.ndarray, targets: np.ndarray, batch_size: int,
+                    validation: tuple[np.ndarray, np.ndarray] | None, incremental: bool) -> dict[str, np.ndarray] | None:
+        """scikit-learn's epoch loop (one epoch for ``partial_fit``); returns the best validation epoch's weights."""
+        n = x.shape[0]
         best_weights = None
-        for _ in range(epochs):
-            self._set_rate()
-            logs = self._epoch(x_fit, targets)
+        for _ in range(1 if incremental else self.max_iter):
+            self._set_rate(trainer)
+            logs = trainer.train_epochs(x, targets)
             self.n_iter_ += 1
             self.t_ += n
             self.loss_ = logs["loss"] + self._penalty(n, batch_size)
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if x_val is not None:
+            if validation is not None and self.validation_scores_ is not None and self.best_validation_score_ is not None:
+                x_val, t_val = validation
                 score = self.score(x_val, self._decode(t_val))
                 self.validation_scores_.append(score)
-                self.validation_loss_curve_.append(self._trainer_.evaluate(x_val.astype(self.model_dtype_), t_val)["loss"])
+                self.validation_loss_curve_.append(trainer.evaluate(x_val.astype(self.model_dtype_), t_val)["loss"])
                 self._no_improvement = self._no_improvement + 1 if score < self.best_validation_score_ + self.tol else 0
                 if score > self.best_validation_score_:
                     self.best_validation_score_ = score
                     best_weights = snapshot_weights(self.model_)
-            else:
+            elif self.best_loss_ is not None:
                 self._no_improvement = self._no_improvement + 1 if self.loss_ > self.best_loss_ - self.tol else 0
                 self.best_loss_ = min(self.best_loss_, self.loss_)
             if incremental:
@@ -252,24 +274,22 @@ class BaseMLP(BaseEstimator):
         else:
             if not incremental:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                              "optimization hasn't converged yet.", ConvergenceWarning)
-        if best_weights is not None and self.restore_best_weights:
-            restore_weights(self.model_, best_weights)
-        return self
+                              "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+        return best_weights
 
     @property
     def model_dtype_(self) -> np.dtype:
-        return self.model_.dtype
+        dtype = self.model_.dtype
+        if dtype is None:
+            raise ValueError("the model has no parameters")
+        return dtype
 
-    def _epoch(self, x: np.ndarray, targets: np.ndarray) -> dict[str, float]:
-        return self._trainer_.train_epochs(x, targets)
-
-    def _set_rate(self) -> None:
+    def _set_rate(self, trainer: Trainer) -> None:
         """scikit-learn's per-epoch rate for SGD: constant, ``invscaling`` :math:`\\eta_0/(t+1)^{p}` or ``adaptive``."""
         if self.solver == "sgd" and self.learning_rate == "invscaling":
             self._rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
         if self.schedule is None:
-            self._trainer_.optimizer.lr = self._rate
+            trainer.optimizer.lr = self._rate
 
     def _penalty(self, n: int, batch_size: int) -> float:
         """scikit-learn's reported penalty: :math:`\\tfrac{\\alpha}{2m}\\lVert W\\rVert^2` per batch of :math:`m`,
@@ -288,7 +308,7 @@ class BaseMLP(BaseEstimator):
     @property
     def intercepts_(self) -> list[np.ndarray]:
         check_is_fitted(self, "model_")
-        return [layer.b.value for layer in self.model_.layers if isinstance(layer, Dense)]
+        return [layer.b.value for layer in self.model_.layers if isinstance(layer, Dense) and layer.b is not None]
 
     @property
     def n_layers_(self) -> int:

@@ -84,4 +84,5 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     meta, arrays = read_arrays(path)
     if meta.get("format") != "mlplab-checkpoint":
         raise ValueError(f"{path} is not an mlplab checkpoint (format {meta.get('format')!r})")
-    return join_arrays(meta["state"], arrays)
+    state: dict[str, Any] = join_arrays(meta["state"], arrays)
+    return state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,8 @@ class Trainer:
             l1 = check_positive("l1", 0.0 if l1 is None else l1, allow_zero=True)
             l2 = check_positive("l2", 0.0 if l2 is None else l2, allow_zero=True)
             rate = 1e-3 if lr is None else lr
-            self.optimizer = OPTIMIZERS.get(optimizer)(self._parameter_groups(l1, l2), lr=rate, **(optimizer_options or {}))
+            groups = self._parameter_groups(l1, l2)
+            self.optimizer = OPTIMIZERS.create(optimizer, params=groups, lr=rate, **(optimizer_options or {}))
         self.history = History()
         self.callbacks: list[Callback] = [self.history]
         if schedule is not None:
@@ -367,5 +368,5 @@ class Trainer:
 
 def fit(model: Layer, x: np.ndarray, y: np.ndarray, *, epochs: int, **options: Any) -> History:
     """Shortcut: ``Trainer(model, **options).fit(x, y, epochs=epochs, validation_data=...)``."""
-    validation_data: Sequence[np.ndarray] | None = options.pop("validation_data", None)
+    validation_data: tuple[np.ndarray, np.ndarray] | None = options.pop("validation_data", None)
     return Trainer(model, **options).fit(x, y, epochs=epochs, validation_data=validation_data)

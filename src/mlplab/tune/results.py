@@ -98,7 +98,7 @@ def parameter_importances(study: optuna.Study) -> dict[str, float]:
     try:
         import sklearn  # noqa: F401
 
-        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+        evaluator: optuna.importance.BaseImportanceEvaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
     except ImportError:
         evaluator = optuna.importance.PedAnovaImportanceEvaluator()
     with warnings.catch_warnings():

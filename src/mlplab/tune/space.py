@@ -105,14 +105,22 @@ class Dimension:
     def is_int(self) -> bool:
         return self.name in INT_OPTIONS
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)`` of a range."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.name} is searched over choices, not a range")
+        return self.low, self.high
+
     def suggest(self, trial: optuna.Trial) -> Any:
         """Draw this option's value for ``trial`` (through Optuna's sampler) as ``mlplab train`` takes it."""
         if self.choices is not None:
             return self.decode(trial.suggest_categorical(self.name, [_encode(c) for c in self.choices]))
+        low, high = self.bounds
         if self.is_int:
             step = int(self.step) if self.step else 1
-            return trial.suggest_int(self.name, int(self.low), int(self.high), step=step, log=self.log)
-        return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
+            return trial.suggest_int(self.name, int(low), int(high), step=step, log=self.log)
+        return trial.suggest_float(self.name, low, high, step=self.step, log=self.log)
 
     def decode(self, stored: Any) -> Any:
         """An ``mlplab train`` option value from the value Optuna stored (``"512-256"`` -> ``[512, 256]``)."""
@@ -125,16 +133,17 @@ class Dimension:
         """Every value of a finite dimension, encoded as Optuna stores it."""
         if self.choices is not None:
             return [_encode(c) for c in self.choices]
+        low, high = self.bounds
         if self.step is None and self.is_int and not self.log:
-            return list(range(int(self.low), int(self.high) + 1))
+            return list(range(int(low), int(high) + 1))
         if self.step is None:
             raise SearchSpaceError(
                 self.name,
                 f"the grid sampler needs a finite set of values; give choices "
-                f"(e.g. {{choices: [{self.low:g}, {self.high:g}]}}) or a step",
+                f"(e.g. {{choices: [{low:g}, {high:g}]}}) or a step",
             )
-        count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
-        values = [self.low + k * self.step for k in range(count)]
+        count = int(math.floor((high - low) / self.step + 1e-9)) + 1
+        values = [low + k * self.step for k in range(count)]
         return [int(round(v)) for v in values] if self.is_int else [round(v, 12) for v in values]
 
     def contains(self, value: Any) -> bool:
@@ -143,9 +152,10 @@ class Dimension:
             return _encode(value) in [_encode(c) for c in self.choices]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
-        if not self.low <= value <= self.high:
+        low, high = self.bounds
+        if not low <= value <= high:
             return False
-        return self.step is None or abs((value - self.low) / self.step - round((value - self.low) / self.step)) < 1e-9
+        return self.step is None or abs((value - low) / self.step - round((value - low) / self.step)) < 1e-9
 
     def spec(self) -> dict[str, Any]:
         """The mapping this dimension was declared with (for records and for comparing studies)."""

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages.journal import JournalFileBackend
+from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from .space import SearchSpace, SearchSpaceError
@@ -35,7 +37,7 @@ HEARTBEAT_SECONDS = 30
 def open_storage(url: str | None, out_dir: Path) -> optuna.storages.BaseStorage:
     """The study's storage: ``OUT/study.journal`` by default, else the database at ``url``."""
     if url is None:
-        backend = optuna.storages.journal.JournalFileBackend(str(out_dir / "study.journal"))
+        backend = JournalFileBackend(str(out_dir / "study.journal"))
         return optuna.storages.JournalStorage(backend)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -142,7 +144,8 @@ def open_study(storage_url: str | None, out_dir: Path, name: str, direction: str
     """
     def create() -> optuna.Study:
         storage = open_storage(storage_url, out_dir)
-        return optuna.create_study(storage=storage, study_name=name, direction=direction, load_if_exists=True)
+        return optuna.create_study(storage=storage, study_name=name, direction=StudyDirection[direction.upper()],
+                                   load_if_exists=True)
 
     for attempt in range(4):
         try:

@@ -43,8 +43,8 @@ NORMAL_LR, LARGE_LR = 0.05, 0.7
 HIDDEN = 256
 
 
-def activation_layers() -> dict[str, tuple[Layer, Callable[[np.ndarray], np.ndarray] | None]]:
-    """Each activation layer (float64) with its derivative from :mod:`mlplab.functional` (None if it has none)."""
+def activation_layers() -> dict[str, tuple[Layer, Callable[[np.ndarray], np.ndarray]]]:
+    """Each activation layer (float64) with its derivative from :mod:`mlplab.functional`."""
     return {
         "sigmoid": (Sigmoid(), F.sigmoid_derivative),
         "tanh": (Tanh(), F.tanh_derivative),
@@ -61,7 +61,9 @@ def curves(layer: Layer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     z = GRID[:, None]
     value = layer.forward(z).copy()
     layer.forward(z, training=True)
-    derivative = layer.backward(np.ones_like(z)).copy()
+    grad = layer.backward(np.ones_like(z))
+    assert grad is not None  # input_grad=True (the default): backward returns the input gradient
+    derivative = grad.copy()
     numeric = (layer.forward(z + FD_STEP) - layer.forward(z - FD_STEP)) / (2 * FD_STEP)
     return value[:, 0], derivative[:, 0], numeric[:, 0]
 
@@ -134,7 +136,8 @@ def without_gradient(model: Sequential, probe: np.ndarray, labels: np.ndarray) -
     model.zero_grad()
     loss.forward(model.forward(probe, training=True), labels)
     model.backward(loss.backward(), input_grad=False)
-    first: Dense = model.layers[0]
+    first = model.layers[0]
+    assert isinstance(first, Dense) and first.b is not None  # the network starts with a Dense layer with a bias
     grad = np.abs(first.W.grad).sum(axis=0) + np.abs(first.b.grad)
     model.zero_grad()
     return grad == 0

@@ -101,9 +101,12 @@ def end_to_end(model: MLP) -> tuple[np.ndarray, np.ndarray]:
     """Collapse a stack of Dense layers into one affine map ``x A + c``: ``A = W1 W2 … WL`` and the biases carried
     through, ``c = (…(b1 W2 + b2) W3 + …) WL + bL``."""
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
-    product = dense[0].W.value.astype(np.float64)
-    offset = dense[0].b.value.astype(np.float64)
+    first = dense[0]
+    assert first.b is not None  # the networks here have biases (MLP's default)
+    product = first.W.value.astype(np.float64)
+    offset = first.b.value.astype(np.float64)
     for layer in dense[1:]:
+        assert layer.b is not None
         product = product @ layer.W.value
         offset = offset @ layer.W.value + layer.b.value
     return product, offset
@@ -181,6 +184,8 @@ def plot_depth(lab: Lab, x: np.ndarray, y: np.ndarray, curves: dict[str, np.ndar
 
 @experiment("approximation", "Universal approximation and depth", sources="S1, S3")
 def run(lab: Lab) -> None:
+    widths: tuple[int, ...]
+    shown: tuple[int, ...]
     if lab.quick:
         widths, shown, epochs, restarts = (1, 4, 16), (1, 4, 16), 60, 1
     else:

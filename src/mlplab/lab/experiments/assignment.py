@@ -19,6 +19,7 @@ Question 2's test accuracy by at least 0.5 points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,18 +44,21 @@ Q3_BATCH = 128
 REQUIRED_GAIN = 0.005
 FLOOR = 1e-16  # f(x_t) - f(x*) below float64 resolution of f(x*) is drawn at this value
 
+FloatOrArray = TypeVar("FloatOrArray", float, np.ndarray)
+"""A point or an array of points: :func:`f` and its derivatives give a number or an array of the same shape."""
 
-def f(x: np.ndarray) -> np.ndarray:
+
+def f(x: FloatOrArray) -> FloatOrArray:
     """The assignment's function :math:`f(x) = x^4/4 - 3x^3 + 7x - 5`."""
     return x**4 / 4 - 3 * x**3 + 7 * x - 5
 
 
-def f_prime(x: np.ndarray) -> np.ndarray:
+def f_prime(x: FloatOrArray) -> FloatOrArray:
     """:math:`f'(x) = x^3 - 9x^2 + 7`."""
     return x**3 - 9 * x**2 + 7
 
 
-def f_second(x: np.ndarray) -> np.ndarray:
+def f_second(x: FloatOrArray) -> FloatOrArray:
     """:math:`f''(x) = 3x^2 - 18x`."""
     return 3 * x**2 - 18 * x
 
@@ -134,7 +138,7 @@ def question_1(lab: Lab) -> None:
     reached = minima[np.argmin(np.abs(minima - final_mean))]  # the minimum the runs ended at
     global_min = minima[np.argmin(f(minima))]
     steps = {rate: iterations_to_reach(path, reached, Q1_TOLERANCE) for rate, path in paths.items()}
-    best = min(Q1_RATES, key=lambda r: np.inf if steps[r] is None else steps[r])
+    best = min(Q1_RATES, key=lambda r: np.inf if (n := steps[r]) is None else n)
     factors = {rate: 1 - rate * f_second(reached) for rate in Q1_RATES}
     lab.record(
         q1_critical_points=roots,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ...datasets import toy
+from ...layers import Dense
 from ...losses import BinaryCrossEntropy
 from ...model import MLP
 from ...perceptron import OneVsAll
@@ -183,7 +184,10 @@ def _plot_binary(lab: Lab, tasks: dict[str, tuple[np.ndarray, np.ndarray]], netw
         probability = networks[name].predict(grid)[:, 0].reshape(gx.shape)
         ax.contourf(gx, gy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45)
         ax.contour(gx, gy, probability, levels=[0.5], colors="k", linewidths=1.5)
-        dense = networks[name].model.layers[0]
+        model = networks[name].model
+        assert isinstance(model, MLP)  # _train_binary trains an MLP
+        dense = model.layers[0]
+        assert isinstance(dense, Dense) and dense.b is not None  # an MLP starts with a Dense layer with a bias
         for j in range(dense.out_features):
             _draw_line(ax, dense.W.value[:, j], dense.b.value[j], (gx.min(), gx.max()), color="0.25", ls="--", lw=1,
                        label="the 3 hidden units' lines" if j == 0 else None)

@@ -58,11 +58,14 @@ class PathRecorder(Callback):
     """The parameters ``(w, b)`` of a one-unit Dense layer after every update."""
 
     def __init__(self, layer: Dense) -> None:
+        if layer.b is None:
+            raise ValueError("PathRecorder needs a Dense layer with a bias")
         self.layer = layer
-        self.points = [(layer.W.value.item(), layer.b.value.item())]
+        self.bias = layer.b
+        self.points = [(layer.W.value.item(), self.bias.value.item())]
 
     def on_batch_end(self, batch: int, logs: dict) -> None:
-        self.points.append((self.layer.W.value.item(), self.layer.b.value.item()))
+        self.points.append((self.layer.W.value.item(), self.bias.value.item()))
 
 
 class LossMonitor(Callback):
@@ -137,6 +140,7 @@ def run_linear(x: np.ndarray, y: np.ndarray, label: str, batch_size: int | None,
     """Train ``y = w x + b`` from ``START`` with plain gradient descent at ``LINEAR_LR``, recording the path."""
     layer = Dense(1, 1, dtype=np.float64)
     model = Sequential([layer])
+    assert layer.b is not None  # Dense has a bias unless built with bias=False
     layer.W.value[...], layer.b.value[...] = START
     recorder = PathRecorder(layer)
     trainer = Trainer(
@@ -339,7 +343,7 @@ def run(lab: Lab) -> None:
     lab.claim(
         "Mini-batch GD is the most computationally efficient: it reaches the lowest loss in the same wall time",
         "S1",
-        min(at_common_time, key=at_common_time.get) == FASHION_MODES[2][0],
+        min(at_common_time, key=at_common_time.__getitem__) == FASHION_MODES[2][0],
         f"Fashion-MNIST training loss after {common_time:.1f} s of training on one BLAS thread: "
         f"{summarize(at_common_time)}",
     )

@@ -266,7 +266,7 @@ def run(lab: Lab) -> None:
         "Exponential decay α_t = α_start·δ^t reaches α_end after N epochs with δ = (α_end/α_start)^(1/N) "
         "(S0 prints δ = α_end^(1/N)/α_start, a typo: that δ misses α_end, and for usual rates exceeds 1)",
         "S0",
-        np.isclose(exponential_last, end, rtol=1e-9) and not np.isclose(SCHEDULE_START * typo_delta**n, end),
+        bool(np.isclose(exponential_last, end, rtol=1e-9) and not np.isclose(SCHEDULE_START * typo_delta**n, end)),
         f"α_start {SCHEDULE_START:g}, α_end {end:g}, N = {n}: δ = {correct_delta:.4f} gives "
         f"α_N = {exponential_last:.3g}; "
         f"the printed δ = {typo_delta:.3f} would give α_N = {SCHEDULE_START * typo_delta**n:.3g}",

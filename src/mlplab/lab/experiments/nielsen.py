@@ -136,6 +136,7 @@ def nielsen_network(init: str, output_activation: str, seed: int) -> MLP:
     model = MLP(SIZES, activation="sigmoid", output_activation=output_activation, init=init, rng=rng)
     for layer in model.layers:
         if isinstance(layer, Dense):
+            assert layer.b is not None  # MLP's default: every Dense has a bias
             layer.b.value[...] = rng.standard_normal(layer.b.shape)
     return model
 

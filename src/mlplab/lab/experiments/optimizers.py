@@ -26,7 +26,7 @@ figure shows the rate with the lowest final training loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,8 +208,11 @@ def run_network(lab: Lab, n_train: int, n_test: int, epochs: int) -> tuple[dict[
         rates = [typical * factor for factor in NETWORK_RATE_FACTORS]
         histories = {lr: train_network(name, lr, data, epochs, seed) for lr in rates}
         final = {lr: np.inf if h is None else h["loss"][-1] for lr, h in histories.items()}
-        best = min(final, key=final.get)
-        runs[name] = NetworkRun(best, histories[best], {f"{lr:.3g}": loss for lr, loss in final.items()})
+        best = min(final, key=final.__getitem__)
+        history = histories[best]
+        if history is None:  # every rate diverged: there is no curve to show
+            raise RuntimeError(f"{name} diverged at every learning rate {rates}")
+        runs[name] = NetworkRun(best, history, {f"{lr:.3g}": loss for lr, loss in final.items()})
     return runs, data.name
 
 
@@ -289,7 +292,7 @@ def plot_network(lab: Lab, runs: dict[str, NetworkRun], data_name: str, n_train:
                "three rates (its usual rate times 1/3, 1 and 3) by final training loss.")
 
 
-def summarize(values: dict[str, float | None], style: str = ".2g") -> str:
+def summarize(values: Mapping[str, float | None], style: str = ".2g") -> str:
     return ", ".join(f"{k} {'never' if v is None else format(v, style)}" for k, v in values.items())
 
 
@@ -339,7 +342,7 @@ def run(lab: Lab) -> None:
     adaptive = ("AdaGrad", "Adadelta", "RMSprop", "Adam")
     escaped_before_sgd = [
         name for name in adaptive
-        if escape[name] is not None and (escape["SGD"] is None or escape[name] < escape["SGD"])
+        if (taken := escape[name]) is not None and (escape["SGD"] is None or taken < escape["SGD"])
     ]
     lab.claim(
         "Adaptive methods escape the saddle faster than plain gradient descent (they rescale the tiny gradient)",

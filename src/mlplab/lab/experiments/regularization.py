@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from ...datasets import Dataset
 from ...datasets.preprocessing import expand_by_shifts
+from ...layers import Dense
 from ...model import MLP
 from ...plotting import pyplot
 from ...schedules import ExponentialDecay
@@ -149,10 +150,12 @@ def train(method: Method, data: Dataset, size: Size, init_seed: int, order_seed:
         rng=order_seed,
     )
     history = trainer.fit(x, y, epochs=size.epochs, validation_data=(data.x_test, data.y_test)).history
+    first = model.layers[0]
+    assert isinstance(first, Dense)  # an MLP starts with a Dense layer
     return Outcome(
         train_accuracy=np.array(on_train.accuracy),
         test_accuracy=np.array(history["val_accuracy"]),
-        weights=model.layers[0].W.value.copy(),
+        weights=first.W.value.copy(),
         tail=max(1, size.epochs // 20),
     )
 

@@ -78,7 +78,9 @@ class NeuronRecorder(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         self.outputs.append(float(self.model.forward(self.x)[0, 0]))
-        self.bias_grads.append(float(self.model.layers[0].b.grad[0]))
+        dense = self.model.layers[0]
+        assert isinstance(dense, Dense) and dense.b is not None  # the neuron: Dense(1, 1) with its bias, then Sigmoid
+        self.bias_grads.append(float(dense.b.grad[0]))
 
 
 class TestMetrics(Callback):
@@ -104,6 +106,7 @@ class TestMetrics(Callback):
 def neuron(weight: float, bias: float) -> Sequential:
     """Nielsen's one-input sigmoid neuron ``a = σ(w·x + b)`` (float64, so the tiny gradients are exact)."""
     dense = Dense(1, 1, dtype=np.float64)
+    assert dense.b is not None  # Dense has a bias unless built with bias=False
     dense.W.value[...] = weight
     dense.b.value[...] = bias
     return Sequential([dense, Sigmoid()])
@@ -131,7 +134,9 @@ def output_gradient(z: np.ndarray, loss: Loss, target: float) -> np.ndarray:
     sigmoid = Sigmoid()
     a = sigmoid.forward(z[:, None])
     loss.forward(a, np.full_like(a, target))
-    return sigmoid.backward(loss.backward())[:, 0].copy()
+    grad = sigmoid.backward(loss.backward())
+    assert grad is not None  # input_grad=True (the default): backward returns ∂C/∂z
+    return grad[:, 0].copy()
 
 
 def output_logits(model: MLP, x: np.ndarray) -> np.ndarray:
@@ -306,7 +311,7 @@ def run(lab: Lab) -> None:
         "target: past z = ln 2 the quadratic gradient shrinks towards 0, while the cross-entropy gradient keeps "
         "growing",
         "S0",
-        abs(peak - np.log(2)) < 0.05 and quadratic[far].max() < 0.01 and np.all(np.diff(cross_entropy) > 0),
+        bool(abs(peak - np.log(2)) < 0.05 and quadratic[far].max() < 0.01 and np.all(np.diff(cross_entropy) > 0)),
         f"quadratic ∂C/∂z peaks at z = {peak:.2f} ({quadratic.max():.3f}) and is ≤ {quadratic[far].max():.4f} for "
         f"z ≥ 6; cross-entropy ∂C/∂z rises monotonically to {cross_entropy[-1]:.4f}",
     )

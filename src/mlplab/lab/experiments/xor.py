@@ -24,6 +24,7 @@ import numpy as np
 
 from ...datasets import toy
 from ...functional import sigmoid
+from ...layers import Dense, Layer
 from ...losses import BinaryCrossEntropy
 from ...model import MLP
 from ...perceptron import ConvergenceWarning, Perceptron
@@ -55,6 +56,19 @@ class MLPRun:
     def solved(self) -> bool:
         return self.accuracy == 1.0
 
+    @property
+    def layers(self) -> list[Layer]:
+        """The network's layers: Dense, tanh, Dense (the output's sigmoid is in the loss)."""
+        model = self.trainer.model
+        assert isinstance(model, MLP)  # _train_mlp trains an MLP
+        return model.layers
+
+
+def _weights(layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """``(W, b)`` of one of the network's Dense layers."""
+    assert isinstance(layer, Dense) and layer.b is not None  # the MLP's Dense layers have biases
+    return layer.W.value, layer.b.value
+
 
 def _fit_perceptron(x: np.ndarray, y: np.ndarray, seed: int) -> Perceptron:
     """S3's perceptron on four points; the ConvergenceWarning it gives on XOR is expected and silenced."""
@@ -82,7 +96,7 @@ def _train_mlp(x: np.ndarray, y: np.ndarray, hidden: int, seed: int, epochs: int
 
 def _hidden(run: MLPRun, x: np.ndarray) -> np.ndarray:
     """The hidden layer's tanh activations, shape ``(n, hidden)``."""
-    dense, activation = run.trainer.model.layers[:2]
+    dense, activation = run.layers[:2]
     return activation.forward(dense.forward(x.astype(np.float64)))
 
 
@@ -128,10 +142,10 @@ def _plot_boundaries(lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Percept
     ax.legend(loc="upper center", ncol=2, fontsize=8)
     for ax, run in zip(axes[1:], (solved, failed)):
         _draw_regions(ax, sigmoid(run.trainer.predict(grid)[:, 0]), gx, gy)
-        dense = run.trainer.model.layers[0]
+        w, b = _weights(run.layers[0])
         for j in range(run.hidden):
             label = "hidden units' lines $w_j \\cdot x + b_j = 0$" if j == 0 else None
-            draw_line(ax, dense.W.value[:, j], dense.b.value[j], PLANE, color="0.3", ls="--", lw=1, label=label)
+            draw_line(ax, w[:, j], b[j], PLANE, color="0.3", ls="--", lw=1, label=label)
         _draw_points(ax, x, y)
         state = "solved" if run.solved else "stalled"
         _finish_plane(ax, f"2-{run.hidden}-1 MLP, seed {run.seed}: {state}, {round(4 * run.accuracy)}/4 right")
@@ -149,7 +163,7 @@ def _plot_boundaries(lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Percept
 def _plot_hidden_space(lab: Lab, x: np.ndarray, y: np.ndarray, solved: MLPRun, hidden_perceptron: Perceptron) -> None:
     plt = pyplot()
     h = _hidden(solved, x)
-    out = solved.trainer.model.layers[2]
+    out_w, out_b = _weights(solved.layers[2])
     fig, ax = plt.subplots(figsize=(6, 4.2))
     limits = (-1.3, 1.3)
     _draw_points(ax, h, y)
@@ -163,7 +177,7 @@ def _plot_hidden_space(lab: Lab, x: np.ndarray, y: np.ndarray, solved: MLPRun, h
     for spot, inputs in groups:
         ax.annotate("x = " + " and ".join(inputs), spot, textcoords="offset points", xytext=(0, 10), ha="center",
                     fontsize=8)
-    draw_line(ax, out.W.value[:, 0], out.b.value[0], limits, color="k", lw=1.5, label="output neuron's line")
+    draw_line(ax, out_w[:, 0], out_b[0], limits, color="k", lw=1.5, label="output neuron's line")
     draw_line(ax, hidden_perceptron.w_, hidden_perceptron.b_, limits, color="tab:green", ls="--", lw=1.5,
                label=f"perceptron on h (converged in {hidden_perceptron.n_epochs_} epochs)")
     ax.set_xlim(*limits)

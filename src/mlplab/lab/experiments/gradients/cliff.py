@@ -88,10 +88,10 @@ def descend(cliff: Cliff, clipping: str, iterations: int) -> Descent:
         cosines.append(raw @ w.grad / (np.linalg.norm(raw) * np.linalg.norm(w.grad)))
         optimizer.step()
         path.append(w.value.copy())
-    path = np.array(path)
+    points = np.array(path)
     label = {"none": "no clipping", "value": f"clip by value to [-{CLIP:g}, {CLIP:g}]",
              "norm": f"clip by norm to {CLIP:g}"}[clipping]
-    return Descent(label, path, cliff.loss(path), np.array(raw_norms), np.array(cosines))
+    return Descent(label, points, cliff.loss(points), np.array(raw_norms), np.array(cosines))
 
 
 def _draw_surface(ax: Any, cliff: Cliff, runs: list[Descent], low: np.ndarray, high: np.ndarray) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ....datasets import Dataset
+from ....layers import Dense
 from ....model import MLP
 from ....plotting import pyplot
 from ....training import Trainer
@@ -46,11 +47,13 @@ class SymmetryRun:
 def train_from(data: Dataset, init: Any, epochs: int, lab: Lab) -> SymmetryRun:
     """Train a 784-16-10 tanh network (float64) from ``init`` with plain mini-batch SGD."""
     model = MLP([N_IN, SYMMETRY_HIDDEN, 10], activation="tanh", init=init, rng=lab.rng, dtype=np.float64)
-    initial = model.layers[0].W.value.copy()
+    first = model.layers[0]
+    assert isinstance(first, Dense)  # an MLP starts with a Dense layer
+    initial = first.W.value.copy()
     trainer = Trainer(model, loss="softmax_cross_entropy", optimizer="sgd", lr=0.05, batch_size=64, verbose=0,
                       rng=lab.seed)
     history = trainer.fit(data.x_train, data.y_train, epochs=epochs, validation_data=(data.x_test, data.y_test))
-    return SymmetryRun(initial, model.layers[0].W.value.copy(), history.history)
+    return SymmetryRun(initial, first.W.value.copy(), history.history)
 
 
 def plot_symmetry(lab: Lab, runs: dict[str, SymmetryRun]) -> None:

@@ -48,6 +48,7 @@ def _wide_layer(x: np.ndarray, init: str, bias_std: float, draws: int, rng: np.r
     outputs = []
     for _ in range(draws):
         layer = Dense(N_IN, N_WIDE, init=init, rng=rng)
+        assert layer.b is not None  # Dense has a bias unless built with bias=False
         layer.b.value[...] = rng.standard_normal(N_WIDE) * bias_std
         outputs.append(layer.forward(x))
     return np.stack(outputs)

@@ -142,6 +142,7 @@ def run(lab: Lab) -> None:
     )
 
     plot_margins(lab, margins, online, bounds, s3_epochs, s3_converged, slope)
+    assert example is not None  # margins always include one <= 0.05
     plot_non_separable(lab, xo, yo, example, cycling, small_path, large_path, s3_large.cycle_length_ or 1, n_points)
     plot_renormalization(lab, xs, ys, normal, rho_sweep, cycle, start_angles.ravel(), end_angles.ravel(),
                          s3_converged.ravel(), online_end_angles.ravel())

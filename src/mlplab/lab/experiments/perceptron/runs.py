@@ -45,15 +45,17 @@ class OnlineRun:
 
 
 class _EpochMonitor(Callback):
-    """Keeps ``(w_1, w_2, b)`` after every epoch; optionally stops after the first epoch without a mistake."""
+    """Keeps ``(w_1, w_2, b)`` of ``dense`` after every epoch; optionally stops after the first epoch without a mistake."""
 
-    def __init__(self, stop_when_separated: bool) -> None:
+    def __init__(self, dense: Dense, stop_when_separated: bool) -> None:
+        if dense.b is None:
+            raise ValueError("the perceptron's Dense layer needs a bias")
+        self.dense, self.bias = dense, dense.b
         self.stop_when_separated = stop_when_separated
         self.weights: list[np.ndarray] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        dense = self.trainer.model.layers[0]
-        self.weights.append(np.append(dense.W.value[:, 0], dense.b.value))
+        self.weights.append(np.append(self.dense.W.value[:, 0], self.bias.value))
         if self.stop_when_separated and logs["accuracy"] == 1.0:
             self.trainer.stop_training = True
 
@@ -89,8 +91,9 @@ def novikoff_bound(x: np.ndarray, margin: float) -> float:
 
 def online_perceptron(x: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, stop: bool) -> OnlineRun:
     """w <- w + y_i x_i on each mistake (SGD, lr 1, batch 1, perceptron criterion), from w ~ N(0, 0.01^2)."""
-    model = Sequential([Dense(2, 1, init="normal", rng=seed, dtype=np.float64)])
-    monitor = _EpochMonitor(stop_when_separated=stop)
+    dense = Dense(2, 1, init="normal", rng=seed, dtype=np.float64)
+    model = Sequential([dense])
+    monitor = _EpochMonitor(dense, stop_when_separated=stop)
     trainer = Trainer(
         model,
         loss=PerceptronCriterion(reduction="sum"),

@@ -23,7 +23,7 @@ STEP_SIZES = (0.003, 0.01, 0.03, 0.1)
 """Fixed perturbation steps on the sin task (the acceptance figure)."""
 TEACHER_STEP_SIZES = (0.01, 0.03)
 HALVING_START = 0.1
-LEARNING_RATES = {"gd": (0.03, 0.1, 0.3), "adam": (0.01, 0.03, 0.1)}
+LEARNING_RATES: dict[str, tuple[float, ...]] = {"gd": (0.03, 0.1, 0.3), "adam": (0.01, 0.03, 0.1)}
 OPTIMIZER_LABELS = {"gd": "backprop, gradient descent", "adam": "backprop, Adam"}
 STALL_TRIES_PER_MOVE = 3
 """Stuck: no change kept in ``3 * 2P`` tries (each of the 2P moves +-delta tried three times on average)."""
