@@ -102,6 +102,9 @@ def test_values_become_their_canonical_types():
     assert config.schedule is None and config.epochs == 3 and isinstance(config.epochs, int)
     with pytest.raises(AttributeError):
         config.lr = 0.1  # frozen
+    assert Config(hidden=[8], batch_size=0).hidden == (8,)
+    with pytest.raises(ConfigError, match=re.escape("lr: -1 is not allowed (must be > 0)")):
+        Config(lr=-1)
 
 
 def test_config_files_round_trip_and_hostile_files_are_refused(tmp_path):

@@ -24,7 +24,7 @@ class Sequential(Layer):
     of the three matrix products of the widest layer.
 
     The layers' parameters are packed into one contiguous value array and one
-    gradient array (weight matrices first, see :func:`mlplab.parameter.pack`),
+    gradient array (weight matrices first, see :func:`mlplab.packing.pack`),
     so that an optimizer updates them as one or two flat vectors. Each
     ``p.value`` is a view into it: set weights in place (``p.value[...] = w``).
 

@@ -93,6 +93,11 @@ class Config:
     seed: int = _option(0, Integer(0, 2**31 - 2), "seed of the data split, the initial weights and the batch order")
     out: str = _option("runs", Text(), "parent folder of run folders")
 
+    def __post_init__(self) -> None:
+        """Built directly (``Config(lr=-1)``), the values are checked too, and kept in their canonical types."""
+        for name, option in OPTIONS.items():
+            object.__setattr__(self, name, check_in(option.rule, name, getattr(self, name), ARGUMENT))
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], origin: Origin = ARGUMENT) -> Config:
         """The defaults updated with ``values`` (checked; names with ``-`` or ``_``)."""
