@@ -52,15 +52,25 @@ def sklearn_cases() -> dict[str, Any]:
         warnings.simplefilter("ignore", ConvergenceWarning)
         adam = MLPClassifier((16, 8), max_iter=15, random_state=0, batch_size=32).fit(x, labels)
         cases["classifier_adam"] = _fingerprint(adam, x)
-        sgd = MLPClassifier((12,), solver="sgd", learning_rate_init=0.05, early_stopping=True, n_iter_no_change=3,
-                            max_iter=25, random_state=1, dropout=0.1, batch_size=16).fit(x, labels)
+        sgd = MLPClassifier(
+            (12,),
+            solver="sgd",
+            learning_rate_init=0.05,
+            early_stopping=True,
+            n_iter_no_change=3,
+            max_iter=25,
+            random_state=1,
+            dropout=0.1,
+            batch_size=16,
+        ).fit(x, labels)
         cases["classifier_sgd_early_stopping"] = _fingerprint(sgd, x)
         partial = MLPClassifier((10,), random_state=2, batch_size=20)
         for _ in range(4):
             partial.partial_fit(x, labels, classes=[0, 1, 2])
         cases["classifier_partial_fit"] = _fingerprint(partial, x)
-        regressor = MLPRegressor((16,), activation="tanh", max_iter=12, random_state=3, alpha=1e-3,
-                                 learning_rate_init=0.01).fit(x, targets)
+        regressor = MLPRegressor(
+            (16,), activation="tanh", max_iter=12, random_state=3, alpha=1e-3, learning_rate_init=0.01
+        ).fit(x, targets)
         cases["regressor_adam"] = _fingerprint(regressor, x)
     return cases
 
@@ -71,9 +81,19 @@ def playground_cases() -> dict[str, Any]:
 
     setups = {
         "xor_sgd": {"dataset": "xor", "points": 200, "hidden": [8, 8], "epochs": 12},
-        "spirals_adam": {"dataset": "spirals", "points": 300, "hidden": [16], "activation": "relu",
-                         "optimizer": "adam", "lr": 0.01, "schedule": "exponential", "batch_size": 32,
-                         "epochs": 12, "dropout": 0.1, "l2": 1e-3},
+        "spirals_adam": {
+            "dataset": "spirals",
+            "points": 300,
+            "hidden": [16],
+            "activation": "relu",
+            "optimizer": "adam",
+            "lr": 0.01,
+            "schedule": "exponential",
+            "batch_size": 32,
+            "epochs": 12,
+            "dropout": 0.1,
+            "l2": 1e-3,
+        },
     }
     cases: dict[str, Any] = {}
     for name, setup in setups.items():
@@ -81,7 +101,9 @@ def playground_cases() -> dict[str, Any]:
         for _ in range(setup["epochs"]):
             session.epoch()
         cases[name] = {key: [float(v) for v in values] for key, values in session.history.items()}
-        cases[name]["weight_sum"] = float(sum(float(p.value.astype(np.float64).sum()) for p in session.model.parameters()))
+        cases[name]["weight_sum"] = float(
+            sum(float(p.value.astype(np.float64).sum()) for p in session.model.parameters())
+        )
     return cases
 
 
@@ -92,10 +114,43 @@ def train_cases() -> dict[str, Any]:
     from mlplab.cli import main
 
     runs = {
-        "moons": ["--dataset", "moons", "--points", "300", "--hidden", "12", "--epochs", "15", "--patience", "3",
-                  "--schedule", "plateau", "--lr", "0.05", "--batch-size", "16", "--l1", "1e-4"],
-        "digits": ["--dataset", "digits", "--hidden", "32", "--batch-norm", "--epochs", "4", "--optimizer", "sgd",
-                   "--lr", "0.05", "--clip-norm", "1.0", "--dropout", "0.1"],
+        "moons": [
+            "--dataset",
+            "moons",
+            "--points",
+            "300",
+            "--hidden",
+            "12",
+            "--epochs",
+            "15",
+            "--patience",
+            "3",
+            "--schedule",
+            "plateau",
+            "--lr",
+            "0.05",
+            "--batch-size",
+            "16",
+            "--l1",
+            "1e-4",
+        ],
+        "digits": [
+            "--dataset",
+            "digits",
+            "--hidden",
+            "32",
+            "--batch-norm",
+            "--epochs",
+            "4",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.05",
+            "--clip-norm",
+            "1.0",
+            "--dropout",
+            "0.1",
+        ],
     }
     cases: dict[str, Any] = {}
     for name, flags in runs.items():
@@ -105,7 +160,9 @@ def train_cases() -> dict[str, Any]:
                 assert main(["train", *flags, "--out", out, "--name", "run", "--quiet", "--json"]) == 0
             results = json.loads(printed.getvalue())
             rows = [json.loads(line) for line in (Path(out) / "run" / "metrics.jsonl").read_text().splitlines()]
-        cases[name] = {key: [float(row[key]) for row in rows] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")}
+        cases[name] = {
+            key: [float(row[key]) for row in rows] for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
+        }
         cases[name].update({key: results[key] for key in ("test_accuracy", "test_loss", "epochs")})
     return cases
 

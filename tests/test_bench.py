@@ -187,8 +187,16 @@ def test_run_result_median_and_throughput():
     assert run.samples_per_s == pytest.approx(3000)
     assert RunResult("x", "c", 10, [1.0, 2.0, 4.0, 3.0]).median_epoch == pytest.approx(2.5)
     d = run.to_dict()
-    assert list(d) == ["library", "config", "epoch_times", "median_epoch_s", "samples_per_s", "test_accuracy",
-                       "inference_samples_per_s", "note"]
+    assert list(d) == [
+        "library",
+        "config",
+        "epoch_times",
+        "median_epoch_s",
+        "samples_per_s",
+        "test_accuracy",
+        "inference_samples_per_s",
+        "note",
+    ]
     assert d["median_epoch_s"] == pytest.approx(0.2) and d["samples_per_s"] == pytest.approx(3000)
     assert d["test_accuracy"] == 0.85 and d["inference_samples_per_s"] == 5000.0 and d["note"] == ""
 
@@ -206,8 +214,11 @@ def fabricated_result(torch_run=True, torch_ran=True):
     runs = [RunResult("mlplab", SGD_128.name, 60_000, [0.2, 0.25, 0.15], 0.85, 12_345.6)]
     if torch_run:
         times = [0.4, 0.4, 0.5] if torch_ran else []
-        runs.append(RunResult("pytorch", SGD_128.name, 60_000, times, 0.84, 20_000.0,
-                              "" if torch_ran else "PyTorch is not installed"))
+        runs.append(
+            RunResult(
+                "pytorch", SGD_128.name, 60_000, times, 0.84, 20_000.0, "" if torch_ran else "PyTorch is not installed"
+            )
+        )
     runs.append(RunResult("scikit-learn", SGD_128.name, note="scikit-learn is not installed"))
     return ConfigResult(SGD_128, 0.06, runs, inference_limit=0.5, n_test=10_000)
 
@@ -251,8 +262,10 @@ def fabricated_report(peak=12.5 * 2**20):
 
 def test_format_table_rows_and_cells():
     lines = format_table(fabricated_report()).splitlines()
-    assert lines[0] == ("| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit "
-                        "| infer/s | infer GEMM limit |")
+    assert lines[0] == (
+        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit "
+        "| infer/s | infer GEMM limit |"
+    )
     assert lines[1] == "|---|---|---:|---:|---:|---:|---:|---:|---:|"
     assert lines[2:7] == [
         "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | 0.50 | 30% | 12,346 | 62% |",
@@ -265,8 +278,10 @@ def test_format_table_rows_and_cells():
 
 def test_format_table_footer_names_machine_threads_kernels_and_memory():
     lines = format_table(fabricated_report()).splitlines()
-    assert lines[7] == ("Test CPU, 2 cores; 2 threads; synthetic (60,000 train, 10,000 test), float32; "
-                        "mlplab kernels: numpy; 2024-01-02T03:04:05")
+    assert lines[7] == (
+        "Test CPU, 2 cores; 2 threads; synthetic (60,000 train, 10,000 test), float32; "
+        "mlplab kernels: numpy; 2024-01-02T03:04:05"
+    )
     assert lines[8] == "mlplab 0.1.0, numpy 2.0.0, torch not installed"
     assert lines[9].startswith("s/epoch: median of the timed epochs")
     assert lines[10] == "Peak memory training 100-sgd-full beyond the data: 12.5 MB."
@@ -411,8 +426,18 @@ def test_run_suite_without_peers_runs_mlplab_alone():
 @pytest.mark.slow
 def test_cli_bench_quick_only_writes_table_and_json(tmp_path, capsys):
     out_file = tmp_path / "b.json"
-    argv = ["bench", "--quick", "--only", "100-sgd-128", "dropout", "--peers", "scikit-learn",
-            "--json", "--output", str(out_file)]
+    argv = [
+        "bench",
+        "--quick",
+        "--only",
+        "100-sgd-128",
+        "dropout",
+        "--peers",
+        "scikit-learn",
+        "--json",
+        "--output",
+        str(out_file),
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
@@ -450,8 +475,10 @@ def test_cli_bench_epochs_override_and_missing_torch(monkeypatch, capsys):
     "argv, message",
     [
         (["--threads", "0"], "mlplab bench: error: Invalid --threads: 0 (expected a positive integer)"),
-        (["--only", "nope"],
-         "mlplab bench: error: no benchmark configuration matches ['nope']; the names are 100-sgd-128"),
+        (
+            ["--only", "nope"],
+            "mlplab bench: error: no benchmark configuration matches ['nope']; the names are 100-sgd-128",
+        ),
         (["--epochs", "0"], "mlplab bench: error: Invalid --epochs: 0 (expected a positive integer)"),
     ],
 )

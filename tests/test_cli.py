@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import mlplab
+from mlplab.archive import read_arrays
 from mlplab.cli import main
-from mlplab.persistence import read_arrays
 from mlplab.training import trainer as trainer_module
 
 FAST = ["--dataset", "digits", "--hidden", "32", "--batch-size", "64", "--lr", "0.01", "--seed", "0", "--quiet"]
@@ -24,8 +24,18 @@ def test_train_writes_a_complete_run_folder(tmp_path, capsys):
     run = tmp_path / "run"
     assert result["run_dir"] == str(run) and result["epochs"] == 6
     assert result["test_accuracy"] > 0.85
-    for name in ("config.yaml", "metrics.csv", "metrics.jsonl", "best.npz", "last.npz", "checkpoint.npz",
-                 "report.md", "curves.png", "confusion.png", "misclassified.png"):
+    for name in (
+        "config.yaml",
+        "metrics.csv",
+        "metrics.jsonl",
+        "best.npz",
+        "last.npz",
+        "checkpoint.npz",
+        "report.md",
+        "curves.png",
+        "confusion.png",
+        "misclassified.png",
+    ):
         assert (run / name).is_file(), name
     report = (run / "report.md").read_text()
     assert "![Training curves](curves.png)" in report and f"{result['test_accuracy']:.4f}" in report
@@ -62,7 +72,9 @@ def test_evaluate_predict_and_info_use_the_saved_model(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".yaml", ".toml"])
 def test_config_file_sets_options_and_flags_override_it(tmp_path, capsys, suffix):
-    text = ("epochs: 2\nhidden: [16, 8]\nlr: 0.02\n" if suffix == ".yaml" else "epochs = 2\nhidden = [16, 8]\nlr = 0.02\n")
+    text = (
+        "epochs: 2\nhidden: [16, 8]\nlr: 0.02\n" if suffix == ".yaml" else "epochs = 2\nhidden = [16, 8]\nlr = 0.02\n"
+    )
     config = tmp_path / f"config{suffix}"
     config.write_text(text)
     flags = ["--dataset", "digits", "--quiet", "--lr", "0.005", "--out", str(tmp_path), "--name", "r"]
@@ -81,7 +93,7 @@ def test_bad_config_and_missing_model_get_clear_errors(tmp_path, capsys):
 
 
 def weights(path):
-    return {k: v for k, v in read_arrays(path)[1].items()}
+    return dict(read_arrays(path)[1])
 
 
 @pytest.mark.slow

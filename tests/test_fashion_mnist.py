@@ -14,10 +14,12 @@ pytestmark = pytest.mark.skipif(
 @pytest.mark.slow
 def test_short_recipe_beats_85_percent():
     data = mlplab.datasets.fashion_mnist()
-    model = mlplab.Sequential([
-        mlplab.Standardize(784).fit(data.x_train),
-        *mlplab.MLP([784, 128, 10], rng=0).layers,
-    ])
+    model = mlplab.Sequential(
+        [
+            mlplab.Standardize(784).fit(data.x_train),
+            *mlplab.MLP([784, 128, 10], rng=0).layers,
+        ]
+    )
     trainer = mlplab.Trainer(model, lr=1e-3, batch_size=128, verbose=0, rng=1)
     trainer.fit(data.x_train, data.y_train, epochs=3)
     result = trainer.evaluate(data.x_test, data.y_test)

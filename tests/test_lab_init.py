@@ -20,7 +20,7 @@ def test_init_experiment(run_quick):
     assert stds["N(0, 0.01²)"][-1] < 1e-3 * stds["N(0, 0.01²)"][0]  # vanishes with depth
     factors = numbers["deep_per_layer_factor"]
     assert 0.9 < factors["He N(0, 2/n_in), ReLU"] < 1.1  # He keeps the ReLU scale
-    assert factors["U(±1/√n_in) (S3's \"glorot\")"] < factors["Glorot N(0, 2/(n_in+n_out))"]
+    assert factors['U(±1/√n_in) (S3\'s "glorot")'] < factors["Glorot N(0, 2/(n_in+n_out))"]
     assert min(numbers["deep_saturated_fraction"]["N(0, 1)"]) > 0.5
 
     spread = numbers["symmetry_hidden_unit_max_difference"]

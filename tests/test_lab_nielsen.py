@@ -49,8 +49,9 @@ def test_one_step_is_nielsens_update():
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, m)]
     model = nielsen_network("nielsen", "identity", seed=3)
     (w1, b1), (w2, b2) = [(d.W.value.astype(np.float64), d.b.value.astype(np.float64)) for d in model.layers[::2]]
-    trainer = Trainer(model, loss=CrossEntropyCost(), optimizer="sgd", lr=eta, batch_size=m, l2=lmbda / n,
-                      verbose=0, rng=0)
+    trainer = Trainer(
+        model, loss=CrossEntropyCost(), optimizer="sgd", lr=eta, batch_size=m, l2=lmbda / n, verbose=0, rng=0
+    )
     trainer.fit(x, y, epochs=1)
 
     sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731

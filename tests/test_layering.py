@@ -54,8 +54,13 @@ def part(module: str) -> str:
 def test_a_front_end_imports_no_other_front_end_except_the_command_line(front_end):
     if front_end == "cli":
         return
-    crossing = sorted(f"{m} -> {t}" for m, targets in GRAPH.items() if part(m) == front_end
-                      for t in targets if part(t) in FRONT_ENDS and part(t) != front_end)
+    crossing = sorted(
+        f"{m} -> {t}"
+        for m, targets in GRAPH.items()
+        if part(m) == front_end
+        for t in targets
+        if part(t) in FRONT_ENDS and part(t) != front_end
+    )
     assert not crossing
 
 
@@ -64,10 +69,12 @@ def test_nothing_outside_the_command_line_imports_it():
 
 
 def test_the_recipe_and_the_engine_import_no_front_end():
-    assert not sorted(f"{m} -> {t}" for m, ts in GRAPH.items() if part(m) in ("recipe", "engine")
-                      for t in ts if part(t) in FRONT_ENDS)
-    assert not sorted(f"{m} -> {t}" for m, ts in GRAPH.items() if part(m) == "engine"
-                      for t in ts if part(t) == "recipe")
+    assert not sorted(
+        f"{m} -> {t}" for m, ts in GRAPH.items() if part(m) in ("recipe", "engine") for t in ts if part(t) in FRONT_ENDS
+    )
+    assert not sorted(
+        f"{m} -> {t}" for m, ts in GRAPH.items() if part(m) == "engine" for t in ts if part(t) == "recipe"
+    )
 
 
 def test_there_is_no_import_cycle_between_modules():
@@ -78,14 +85,16 @@ def test_there_is_no_import_cycle_between_modules():
             target = target.rpartition(".")[0]
         return target or None
 
-    edges = {m: {r for t in ts if (r := resolve(t)) and r != m and not m.startswith(r + ".")} for m, ts in GRAPH.items()}
+    edges = {
+        m: {r for t in ts if (r := resolve(t)) and r != m and not m.startswith(r + ".")} for m, ts in GRAPH.items()
+    }
     state: dict[str, int] = {}
 
     def visit(node: str, path: list[str]) -> list[str] | None:
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
+                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
             if nxt not in state and (cycle := visit(nxt, [*path, nxt])):
                 return cycle
         state[node] = 2

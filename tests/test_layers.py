@@ -67,7 +67,17 @@ def make_layer(name, dtype=np.float64, features=4):
 
 
 ALL_LAYERS = [
-    "dense", "identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "softmax", "dropout", "batchnorm",
+    "dense",
+    "identity",
+    "step",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "softmax",
+    "dropout",
+    "batchnorm",
 ]
 PARAM_NAMES = {"dense": {"W", "b"}, "prelu": {"alpha"}, "batchnorm": {"gamma", "beta"}}
 

@@ -288,7 +288,16 @@ def test_sum_gradient_is_mean_gradient_times_count(case):
     mean_value, sum_value = mean_loss.forward(pred, target), sum_loss.forward(pred, target)
     assert sum_value != 0 or mean_value == 0
     count = sum_value / mean_value if mean_value else 1.0
-    per_element = {"mse", "half_squared_error", "mae", "huber", "huber_delta2", "bce_probs_soft", "bce_probs_binary", "bce_logits"}
+    per_element = {
+        "mse",
+        "half_squared_error",
+        "mae",
+        "huber",
+        "huber_delta2",
+        "bce_probs_soft",
+        "bce_probs_binary",
+        "bce_logits",
+    }
     expected_count = np.size(pred) if case in per_element else np.shape(pred)[0]
     assert count == pytest.approx(expected_count)
     assert_allclose(sum_loss.backward(), mean_loss.backward() * expected_count, rtol=1e-12)

@@ -253,7 +253,9 @@ def test_mlp_init_auto_picks_he_for_relu_family_and_glorot_otherwise():
         assert MLP([3, 4, 2], activation=name, rng=0)[0].init == "glorot_normal", name
     mixed = MLP([3, 4, 5, 2], activation=["tanh", "relu"], rng=0)
     assert [layer.init for layer in mixed.layers if isinstance(layer, Dense)] == [
-        "glorot_normal", "he_normal", "glorot_normal",
+        "glorot_normal",
+        "he_normal",
+        "glorot_normal",
     ]
 
 
@@ -295,7 +297,11 @@ def test_mlp_default_dtype_float32():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "options",
-    [{}, {"activation": "prelu", "batch_norm": True, "dropout": 0.2}, {"activation": "tanh", "output_activation": "softmax"}],
+    [
+        {},
+        {"activation": "prelu", "batch_norm": True, "dropout": 0.2},
+        {"activation": "tanh", "output_activation": "softmax"},
+    ],
     ids=["plain", "prelu-batchnorm-dropout", "tanh-softmax"],
 )
 def test_mlp_in_features_and_dtype(dtype, options):

@@ -639,8 +639,17 @@ def test_every_registered_name_builds(name):
     assert not np.array_equal(p.value, W0)
 
 
-@pytest.mark.parametrize("name, cls", [("sgd", SGD), ("Adam", Adam), ("ADAMW", AdamW), ("rmsprop", RMSprop),
-                                       ("adagrad", Adagrad), ("adadelta", Adadelta)])
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("sgd", SGD),
+        ("Adam", Adam),
+        ("ADAMW", AdamW),
+        ("rmsprop", RMSprop),
+        ("adagrad", Adagrad),
+        ("adadelta", Adadelta),
+    ],
+)
 def test_name_resolves_to_class(name, cls):
     assert type(get_optimizer(name, [Parameter(W0)], lr=0.01)) is cls
 

@@ -269,7 +269,10 @@ def test_round_trip_keeps_hyper_parameters(tmp_path):
     assert model_to_config(loaded) == model_to_config(model)
     assert loaded.layers[0].b is None
     assert (loaded.layers[1].momentum, loaded.layers[1].eps, loaded.layers[2].slope, loaded.layers[3].p) == (
-        0.3, 1e-3, 0.2, 0.4,
+        0.3,
+        1e-3,
+        0.2,
+        0.4,
     )
     x = batch(d=4)
     assert_array_equal(model.forward(x), loaded.forward(x))
@@ -327,8 +330,15 @@ def test_saved_file_opens_with_plain_numpy_without_pickle(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         files = set(archive.files)
         assert files == {
-            "__meta__", "param/0.W", "param/0.b", "param/1.gamma", "param/1.beta", "param/3.W", "param/3.b",
-            "buffer/1.running_mean", "buffer/1.running_var",
+            "__meta__",
+            "param/0.W",
+            "param/0.b",
+            "param/1.gamma",
+            "param/1.beta",
+            "param/3.W",
+            "param/3.b",
+            "buffer/1.running_mean",
+            "buffer/1.running_var",
         }
         assert_array_equal(archive["param/0.W"], model.layers[0].W.value)
         assert_array_equal(archive["buffer/1.running_var"], model.layers[1].running_var)

@@ -218,7 +218,7 @@ def test_backprop_reaches_the_same_loss_for_far_fewer_forward_passes():
     learner = PerturbationLearner(tiny_mlp(), "mse", step_size=0.05, rng=0).fit(x, y, 2000)
     model, loss = tiny_mlp(), MSE()
     opt = SGD(model.parameters(), lr=0.1)
-    for steps in range(1, 2001):
+    for steps in range(1, 2001):  # noqa: B007  (read after the loop)
         opt.zero_grad()
         value = loss.forward(model.forward(x, training=True), y)
         if value <= learner.loss_:

@@ -11,10 +11,10 @@ import yaml
 from starlette.testclient import TestClient
 
 from mlplab.cli.train import given_options
-from mlplab.recipe import FLAG, Config
 from mlplab.persistence import load
 from mlplab.playground import Session, SetupError, check_setup, create_app, export
 from mlplab.playground import server as playground_server
+from mlplab.recipe import FLAG, Config
 
 QUICK = {"dataset": "xor", "points": 200, "hidden": [8, 8], "epochs": 40}
 
@@ -62,20 +62,33 @@ def test_export_gives_the_train_config_and_command(client):
     assert exported["command"].startswith("mlplab train --dataset xor --points 200")
     assert "--hidden 8 8" in exported["command"] and "--optimizer adam --lr 0.01" in exported["command"]
     config = Config.from_mapping(yaml.safe_load(exported["config"]))
-    assert config.hidden == (8, 8) and config.patience == 0 and config == check_setup({**QUICK, "optimizer": "adam", "lr": 0.01})
+    assert (
+        config.hidden == (8, 8)
+        and config.patience == 0
+        and config == check_setup({**QUICK, "optimizer": "adam", "lr": 0.01})
+    )
 
 
 @pytest.mark.parametrize(
     "body, message",
-    [({"lr": -1}, r"^lr: -1 is not allowed \(must be > 0\)$"), ({"lr": 20}, r"^lr: 20 is not allowed \(must be in \(0, 10\]\)$"),
-     ({"hidden": [8, -2]}, r"^hidden: \[8, -2\] is not allowed \(must be a list of layer sizes >= 1\)$"),
-     ({"hidden": [100000]}, r"^hidden: \[100000\] is not allowed \(must be a list of layer sizes in \[1, 256\], at most 6"),
-     ({"hidden": [8] * 7}, "has too many layers"), ({"hidden": [256] * 6, "dataset": "digits"}, "too large"),
-     ({"optimizer": "lbfgs"}, "^optimizer: 'lbfgs' is not a known name .one of adadelta"),
-     ({"points": 10}, r"^points: 10 is not allowed \(must be a whole number in \[20, 2000\]\)$"),
-     ({"noise": "lots"}, "^noise: 'lots' is not a number"), ({"batch_size": 2.5}, "^batch_size: 2.5 is not a whole number"),
-     ({"momentum": 0.9}, "^momentum: unknown option"), ({"dataset": "cifar"}, "^dataset: 'cifar' is not a valid choice"),
-     ({"epochs": 10**400}, "^epochs: an integer of 1329 bits is not a finite number")],
+    [
+        ({"lr": -1}, r"^lr: -1 is not allowed \(must be > 0\)$"),
+        ({"lr": 20}, r"^lr: 20 is not allowed \(must be in \(0, 10\]\)$"),
+        ({"hidden": [8, -2]}, r"^hidden: \[8, -2\] is not allowed \(must be a list of layer sizes >= 1\)$"),
+        (
+            {"hidden": [100000]},
+            r"^hidden: \[100000\] is not allowed \(must be a list of layer sizes in \[1, 256\], at most 6",
+        ),
+        ({"hidden": [8] * 7}, "has too many layers"),
+        ({"hidden": [256] * 6, "dataset": "digits"}, "too large"),
+        ({"optimizer": "lbfgs"}, "^optimizer: 'lbfgs' is not a known name .one of adadelta"),
+        ({"points": 10}, r"^points: 10 is not allowed \(must be a whole number in \[20, 2000\]\)$"),
+        ({"noise": "lots"}, "^noise: 'lots' is not a number"),
+        ({"batch_size": 2.5}, "^batch_size: 2.5 is not a whole number"),
+        ({"momentum": 0.9}, "^momentum: unknown option"),
+        ({"dataset": "cifar"}, "^dataset: 'cifar' is not a valid choice"),
+        ({"epochs": 10**400}, "^epochs: an integer of 1329 bits is not a finite number"),
+    ],
 )
 def test_bad_setups_are_refused_with_the_reason(client, body, message):
     answer = client.post("/api/export", json=body)
@@ -97,7 +110,9 @@ def test_a_session_over_the_websocket(client):
         ws.send_json({"type": "setup", "config": QUICK})
         ready = receive(ws, "ready")
         points = ready["points"]
-        assert (len(points["train"]), len(points["test"])) == (140, 60) and points["classes"] == 2 and points["boundary"]
+        assert (
+            (len(points["train"]), len(points["test"])) == (140, 60) and points["classes"] == 2 and points["boundary"]
+        )
         first = receive(ws, "state")
         assert first["epoch"] == 0 and first["status"] == "ready" and len(first["boundary"]["cls"]) == 64 * 64
         ws.send_json({"type": "step"})
@@ -117,10 +132,17 @@ def test_a_session_over_the_websocket(client):
 
 @pytest.mark.parametrize(
     "message, answer",
-    [("not json", "not JSON"), (json.dumps({"type": "fly"}), "unknown message type 'fly'"), (json.dumps([1, 2]), "unknown message type"),
-     (json.dumps({"type": "lr", "value": -1}), r"lr: -1 is not allowed \(must be > 0\)"),
-     (json.dumps({"type": "lr", "value": "0.1"}), "lr: '0.1' is not a number"),
-     (json.dumps({"type": "setup", "config": {"hidden": [0]}}), r"hidden: \[0\] is not allowed \(must be a list of layer sizes")],
+    [
+        ("not json", "not JSON"),
+        (json.dumps({"type": "fly"}), "unknown message type 'fly'"),
+        (json.dumps([1, 2]), "unknown message type"),
+        (json.dumps({"type": "lr", "value": -1}), r"lr: -1 is not allowed \(must be > 0\)"),
+        (json.dumps({"type": "lr", "value": "0.1"}), "lr: '0.1' is not a number"),
+        (
+            json.dumps({"type": "setup", "config": {"hidden": [0]}}),
+            r"hidden: \[0\] is not allowed \(must be a list of layer sizes",
+        ),
+    ],
 )
 def test_bad_messages_get_an_error_and_the_session_goes_on(client, message, answer):
     with client.websocket_connect("/ws") as ws:
@@ -135,8 +157,17 @@ def test_bad_messages_get_an_error_and_the_session_goes_on(client, message, answ
 
 @pytest.mark.parametrize("batch_size", [1, 0])  # a NaN within an epoch, or only in the weights it ends with
 def test_a_diverging_run_says_so_and_stops(client, batch_size):
-    config = {"dataset": "blobs", "points": 100, "hidden": [64, 64], "activation": "relu", "init": "standard_normal",
-              "optimizer": "sgd", "lr": 10.0, "batch_size": batch_size, "epochs": 50}
+    config = {
+        "dataset": "blobs",
+        "points": 100,
+        "hidden": [64, 64],
+        "activation": "relu",
+        "init": "standard_normal",
+        "optimizer": "sgd",
+        "lr": 10.0,
+        "batch_size": batch_size,
+        "epochs": 50,
+    }
     with client.websocket_connect("/ws") as ws:
         ws.send_json({"type": "setup", "config": config})
         receive(ws, "ready")
@@ -165,8 +196,13 @@ def test_hostile_frames_get_an_error_and_the_session_goes_on(client):
         ws.send_json({"type": "setup", "config": QUICK})
         receive(ws, "ready")
         receive(ws, "state")
-        for frame in ('{"type": "lr", "value": ' + "9" * 400 + "}", "[" * 100_000, '{"type": "setup", "config": {"noise": NaN}}',
-                      '{"type": "setup", "config": {"patience": 5}}', "1" * 5000):
+        for frame in (
+            '{"type": "lr", "value": ' + "9" * 400 + "}",
+            "[" * 100_000,
+            '{"type": "setup", "config": {"noise": NaN}}',
+            '{"type": "setup", "config": {"patience": 5}}',
+            "1" * 5000,
+        ):
             ws.send_text(frame)
             assert receive(ws, "error")["message"]
         ws.send_bytes(b"\x00\x01")
@@ -210,8 +246,13 @@ def test_tabs_train_apart_and_a_closed_tab_stops(client):
         assert receive(quiet, "state")["epoch"] == 1  # the other tab was never touched
 
 
-@pytest.mark.parametrize("setup", [{**QUICK, "epochs": 15, "optimizer": "adam", "lr": 0.0123456789},
-                                   {"dataset": "blobs", "points": 100, "hidden": [], "batch_size": 0, "epochs": 15}])
+@pytest.mark.parametrize(
+    "setup",
+    [
+        {**QUICK, "epochs": 15, "optimizer": "adam", "lr": 0.0123456789},
+        {"dataset": "blobs", "points": 100, "hidden": [], "batch_size": 0, "epochs": 15},
+    ],
+)
 def test_the_exported_command_and_config_repeat_the_run(tmp_path, setup):
     import shlex
 
@@ -240,7 +281,9 @@ def test_digits_are_drawn_on_two_principal_directions():
 
 
 def test_a_network_without_hidden_layers_shows_its_path_over_the_loss_contour():
-    session = Session(check_setup({"dataset": "blobs", "hidden": [], "noise": 0.8, "optimizer": "sgd", "lr": 0.1, "epochs": 30}))
+    session = Session(
+        check_setup({"dataset": "blobs", "hidden": [], "noise": 0.8, "optimizer": "sgd", "lr": 0.1, "epochs": 30})
+    )
     for _ in range(20):
         session.epoch()
     contour = session.state()["contour"]
@@ -271,8 +314,11 @@ def test_the_command_serves_on_localhost_and_prints_its_address():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "mlplab", "playground", "--no-browser", "--port", str(port)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlplab", "playground", "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = server.stdout.readline()
         assert f"http://127.0.0.1:{port}/" in line

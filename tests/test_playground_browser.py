@@ -12,13 +12,26 @@ from pathlib import Path
 
 import pytest
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
-CHROMIUM = shutil.which("chromium") or ("/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").exists() else None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found: install Debian's chromium (scripts/install-chromium.sh)")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install playwright"
+)
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/lib/chromium/chromium" if Path("/usr/lib/chromium/chromium").exists() else None
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not found: install Debian's chromium (scripts/install-chromium.sh)"
+)
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytestmark]
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "playground"
 
 
@@ -73,8 +86,11 @@ def boundary_image(page):
 
 def test_train_xor_with_two_hidden_layers_pause_change_the_rate_and_step(page):
     choose(page, dataset="xor", hidden="6 6", epochs="2000")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('ready') && "
-                           "document.getElementById('command').textContent.includes('--hidden 6 6')", timeout=20000)
+    page.wait_for_function(
+        "document.getElementById('status').textContent.startsWith('ready') && "
+        "document.getElementById('command').textContent.includes('--hidden 6 6')",
+        timeout=20000,
+    )
     page.screenshot(path=str(ARTIFACTS / "0-xor-ready.png"), full_page=True)
     page.click("#start")
     page.wait_for_function("parseFloat(document.getElementById('test-accuracy').textContent) >= 0.95", timeout=60000)
@@ -95,7 +111,9 @@ def test_train_xor_with_two_hidden_layers_pause_change_the_rate_and_step(page):
 
 def test_spirals_train_to_a_clean_boundary(page):
     choose(page, dataset="spirals", hidden="16 16 16", optimizer="adam", lr="0.01")
-    page.wait_for_function("document.getElementById('command').textContent.includes('--optimizer adam --lr 0.01')", timeout=20000)
+    page.wait_for_function(
+        "document.getElementById('command').textContent.includes('--optimizer adam --lr 0.01')", timeout=20000
+    )
     page.click("#start")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('done')", timeout=120000)
     assert float(page.text_content("#test-accuracy")) >= 0.9
@@ -105,8 +123,10 @@ def test_spirals_train_to_a_clean_boundary(page):
 def test_bad_input_is_shown_on_the_page_and_the_shared_address_restores_a_setup(page, address):
     page.fill("#hidden", "8 -3")
     page.dispatch_event("#hidden", "change")
-    page.wait_for_function("document.getElementById('status').textContent.includes('hidden: [8, -3] is not allowed (must be a list of layer sizes >= 1)')",
-                           timeout=20000)
+    page.wait_for_function(
+        "document.getElementById('status').textContent.includes('hidden: [8, -3] is not allowed (must be a list of layer sizes >= 1)')",
+        timeout=20000,
+    )
     page.screenshot(path=str(ARTIFACTS / "4-bad-input.png"), full_page=True)
     page.fill("#hidden", "5")
     page.select_option("#dataset", "moons")

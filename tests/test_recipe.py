@@ -46,7 +46,9 @@ def test_every_front_end_reports_a_bad_value_with_the_same_rule_in_its_own_words
 
     config = tmp_path / "recipe.yaml"
     config.write_text(yaml.safe_dump({option: value}))
-    assert cli_error(capsys, "train", "--config", str(config), "--out", str(tmp_path)) == f"{option} in {config}: {rule}"
+    assert (
+        cli_error(capsys, "train", "--config", str(config), "--out", str(tmp_path)) == f"{option} in {config}: {rule}"
+    )
 
     with pytest.raises(SetupError) as refused:
         check_setup({option: value})
@@ -59,7 +61,10 @@ def test_every_front_end_reports_a_bad_value_with_the_same_rule_in_its_own_words
     assert str(refused.value) == f"{option}: {rule}"
     space = tmp_path / "space.yaml"
     space.write_text(yaml.safe_dump({option: value, "patience": {"choices": [1, 2]}}))  # a fixed value in a space file
-    assert cli_error(capsys, "tune", "--config", str(space), "--out", str(tmp_path / "t")) == f"{option} in {space}: {rule}"
+    assert (
+        cli_error(capsys, "tune", "--config", str(space), "--out", str(tmp_path / "t"))
+        == f"{option} in {space}: {rule}"
+    )
 
 
 def test_the_scikit_learn_estimators_use_the_shared_rules():
@@ -79,8 +84,11 @@ def test_the_scikit_learn_estimators_use_the_shared_rules():
         (["--batch-size", "-3"], "--batch-size: -3 is not allowed (must be a whole number >= 0, or null for none)"),
         (["--epochs", "2.5"], "--epochs: 2.5 is not a whole number (must be a whole number >= 1)"),
         (["--lr", "nan"], "--lr: nan is not a finite number (must be > 0)"),
-        (["--dataset", "cifar"], "--dataset: 'cifar' is not a valid choice (one of fashion-mnist, mnist, digits, xor, "
-                                 "moons, circles, spirals, blobs)"),
+        (
+            ["--dataset", "cifar"],
+            "--dataset: 'cifar' is not a valid choice (one of fashion-mnist, mnist, digits, xor, "
+            "moons, circles, spirals, blobs)",
+        ),
     ],
 )
 def test_the_command_line_names_the_flag_the_value_and_the_rule(tmp_path, capsys, argv, message):

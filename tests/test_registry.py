@@ -116,8 +116,13 @@ def test_library_has_five_registries():
 
 @pytest.mark.parametrize(
     "kind, name",
-    [("activation", "relu"), ("loss", "mse"), ("initializer", "he_normal"), ("optimizer", "adam"),
-     ("schedule", "step")],
+    [
+        ("activation", "relu"),
+        ("loss", "mse"),
+        ("initializer", "he_normal"),
+        ("optimizer", "adam"),
+        ("schedule", "step"),
+    ],
 )
 def test_library_registries_resolve_common_names(kind, name):
     registry = mlplab.REGISTRIES[kind]

@@ -1,7 +1,7 @@
 """The scikit-learn estimators: scikit-learn's own estimator checks, pipelines, parity, and hand-checked steps."""
 
-import re
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -50,8 +50,13 @@ def test_a_pipeline_inside_grid_search(digits):
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_the_same_settings_score_as_scikit_learns_own(digits, solver):
     x_train, x_test, y_train, y_test = digits
-    settings = {"hidden_layer_sizes": (64,), "solver": solver, "learning_rate_init": 0.01 if solver == "sgd" else 0.001,
-                "max_iter": 150, "random_state": 0}
+    settings = {
+        "hidden_layer_sizes": (64,),
+        "solver": solver,
+        "learning_rate_init": 0.01 if solver == "sgd" else 0.001,
+        "max_iter": 150,
+        "random_state": 0,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = MLPClassifier(**settings).fit(x_train, y_train).score(x_test, y_test)
@@ -64,8 +69,17 @@ def test_one_full_batch_sgd_step_by_hand():
     rng = np.random.default_rng(0)
     x, t = rng.normal(size=(8, 3)), rng.normal(size=8)
     eta, alpha = 0.1, 0.5
-    model = MLPRegressor((4,), "identity", solver="sgd", momentum=0.0, alpha=alpha, batch_size=8, learning_rate_init=eta,
-                         shuffle=False, random_state=0)
+    model = MLPRegressor(
+        (4,),
+        "identity",
+        solver="sgd",
+        momentum=0.0,
+        alpha=alpha,
+        batch_size=8,
+        learning_rate_init=eta,
+        shuffle=False,
+        random_state=0,
+    )
     model.partial_fit(x, t)
     # recompute the step from the initial weights of an identical estimator, before training
     fresh = MLPRegressor(**{**model.get_params(), "max_iter": 1})
@@ -87,7 +101,9 @@ def test_one_full_batch_sgd_step_by_hand():
 
 def test_early_stopping_keeps_the_best_validation_weights(digits):
     x_train, _, y_train, _ = digits
-    model = MLPClassifier((32,), early_stopping=True, n_iter_no_change=3, max_iter=100, random_state=0).fit(x_train, y_train)
+    model = MLPClassifier((32,), early_stopping=True, n_iter_no_change=3, max_iter=100, random_state=0).fit(
+        x_train, y_train
+    )
     assert len(model.validation_scores_) == len(model.validation_loss_curve_) == len(model.loss_curve_) == model.n_iter_
     assert model.n_iter_ < 100
     assert model.best_validation_score_ == max(model.validation_scores_)
@@ -124,8 +140,17 @@ def test_unpickled_model_predicts_the_same_and_goes_on_training(digits):
 
 def test_beyond_scikit_learn_per_layer_activations_dropout_batch_norm_schedule_and_optimizers(digits):
     x_train, x_test, y_train, y_test = digits
-    model = MLPClassifier((64, 32), activation=("relu", "tanh"), dropout=0.1, batch_norm=True, solver="rmsprop",
-                          schedule="exponential", clip_norm=5.0, max_iter=20, random_state=0)
+    model = MLPClassifier(
+        (64, 32),
+        activation=("relu", "tanh"),
+        dropout=0.1,
+        batch_norm=True,
+        solver="rmsprop",
+        schedule="exponential",
+        clip_norm=5.0,
+        max_iter=20,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x_train, y_train)
@@ -170,4 +195,3 @@ def test_scikit_learns_fit_semantics(digits):
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(x_train, x_train[:, [10]])
     assert reg.predict(x_train[:4]).shape == (4,) and reg.out_activation_ == "identity"
-

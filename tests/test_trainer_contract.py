@@ -53,8 +53,16 @@ class Hooks(Callback):
 def make_trainer(path, extra=(), patience=3):
     model = MLP([4, 16, 2], activation="tanh", dropout=0.1, rng=1)
     stopper = EarlyStopping("score", patience=patience, mode="max", restore_best_weights=True)
-    return Trainer(model, optimizer="sgd", lr=0.1, batch_size=16, callbacks=[Peaks(2), stopper, *extra],
-                   verbose=0, rng=2, checkpoint_path=path), stopper
+    return Trainer(
+        model,
+        optimizer="sgd",
+        lr=0.1,
+        batch_size=16,
+        callbacks=[Peaks(2), stopper, *extra],
+        verbose=0,
+        rng=2,
+        checkpoint_path=path,
+    ), stopper
 
 
 def weights(trainer):
@@ -102,11 +110,15 @@ def test_one_early_stopping_reused_for_a_second_fit_starts_afresh(tmp_path):
 def test_train_epochs_steps_without_the_begin_and_end_hooks():
     x, y = data()
     hooks = Hooks()
-    stepped = Trainer(MLP([4, 8, 2], rng=0), optimizer="adam", lr=0.01, batch_size=32, callbacks=[hooks], verbose=0, rng=1)
+    stepped = Trainer(
+        MLP([4, 8, 2], rng=0), optimizer="adam", lr=0.01, batch_size=32, callbacks=[hooks], verbose=0, rng=1
+    )
     logs = [stepped.train_epochs(x, y) for _ in range(3)]
     logs.append(stepped.train_epochs(x, y, 2))
     assert hooks.calls == [0, 1, 2, 3, 4] and stepped.epoch == 5
-    assert [entry["loss"] for entry in logs] == stepped.history.history["loss"][:3] + stepped.history.history["loss"][4:]
+    assert [entry["loss"] for entry in logs] == stepped.history.history["loss"][:3] + stepped.history.history["loss"][
+        4:
+    ]
     fitted = Trainer(MLP([4, 8, 2], rng=0), optimizer="adam", lr=0.01, batch_size=32, verbose=0, rng=1)
     fitted.fit(x, y, epochs=5)
     assert fitted.history.history["loss"] == stepped.history.history["loss"]  # the same epochs as one fit

@@ -192,13 +192,22 @@ def test_loggers_and_model_checkpoint(tmp_path):
     assert records[-1]["val_loss"] == pytest.approx(trainer.history["val_loss"][-1])
     best = mlplab.persistence.load(tmp_path / "best.npz")
     best_epoch = int(np.argmax(trainer.history["val_accuracy"]))
-    assert np.mean(best.forward(x[200:]).argmax(1) == y[200:]) == pytest.approx(trainer.history["val_accuracy"][best_epoch])
+    assert np.mean(best.forward(x[200:]).argmax(1) == y[200:]) == pytest.approx(
+        trainer.history["val_accuracy"][best_epoch]
+    )
 
 
 def test_schedule_sets_the_rate_each_epoch():
     x, y = blobs()
-    trainer = Trainer(mlplab.MLP([2, 8, 3], rng=0), "softmax_cross_entropy", "sgd", lr=0.1, verbose=0, rng=0,
-                      schedule=mlplab.StepDecay(0.1, 0.5, 2))
+    trainer = Trainer(
+        mlplab.MLP([2, 8, 3], rng=0),
+        "softmax_cross_entropy",
+        "sgd",
+        lr=0.1,
+        verbose=0,
+        rng=0,
+        schedule=mlplab.StepDecay(0.1, 0.5, 2),
+    )
     trainer.fit(x, y, epochs=5)
     assert trainer.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
 
@@ -206,8 +215,9 @@ def test_schedule_sets_the_rate_each_epoch():
 def test_plateau_schedule_reduces_on_a_stalled_metric():
     x, y = blobs()
     schedule = mlplab.ReduceOnPlateau(lr=0.1, factor=0.5, patience=0, threshold=10.0)  # nothing counts as better
-    trainer = Trainer(mlplab.MLP([2, 8, 3], rng=0), "softmax_cross_entropy", "sgd", lr=0.1, verbose=0, rng=0,
-                      schedule=schedule)
+    trainer = Trainer(
+        mlplab.MLP([2, 8, 3], rng=0), "softmax_cross_entropy", "sgd", lr=0.1, verbose=0, rng=0, schedule=schedule
+    )
     trainer.fit(x, y, epochs=3)
     assert trainer.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
 
@@ -224,7 +234,9 @@ def test_progress_output_quiet_and_plain():
     x, y = blobs(60)
     quiet, plain = io.StringIO(), io.StringIO()
     for stream, verbose in ((quiet, 0), (plain, 1)):
-        trainer = Trainer(mlplab.MLP([2, 4, 3], rng=0), lr=0.01, verbose=0, rng=0, callbacks=[ProgressBar(verbose, stream)])
+        trainer = Trainer(
+            mlplab.MLP([2, 4, 3], rng=0), lr=0.01, verbose=0, rng=0, callbacks=[ProgressBar(verbose, stream)]
+        )
         trainer.fit(x, y, epochs=2)
     assert quiet.getvalue() == ""
     lines = plain.getvalue().splitlines()

@@ -67,12 +67,30 @@ def test_sigterm_to_the_search_alone_stops_its_workers_too(tmp_path):
     import time
 
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}}))
-    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none",
-               "--out", str(tmp_path / "out"), "--no-final", "--quiet"]
+    space.write_text(
+        yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}})
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "mlplab",
+        "tune",
+        "--config",
+        str(space),
+        "--workers",
+        "2",
+        "--pruner",
+        "none",
+        "--out",
+        str(tmp_path / "out"),
+        "--no-final",
+        "--quiet",
+    ]
     search = subprocess.Popen([*command, "--n-trials", "400"], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")):
+    while time.monotonic() < deadline and not any(
+        t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")
+    ):
         time.sleep(0.2)
     search.send_signal(signal.SIGTERM)
     assert search.wait(timeout=60) == 130
@@ -120,8 +138,14 @@ def test_tpe_beats_random_search_on_the_same_budget():
 @pytest.mark.parametrize("pruner", ["median", "halving"])
 def test_pruning_stops_trials_early(tmp_path, pruner):
     space = SearchSpace.from_mapping(
-        {"dataset": "moons", "epochs": 8, "patience": 0, "schedule": "none", "hidden": [8],
-         "lr": {"low": 1e-5, "high": 0.3, "log": True}}
+        {
+            "dataset": "moons",
+            "epochs": 8,
+            "patience": 0,
+            "schedule": "none",
+            "hidden": [8],
+            "lr": {"low": 1e-5, "high": 0.3, "log": True},
+        }
     )
     result = tune(space, tmp_path, sampler="random", n_trials=14, pruner=pruner, final=False, verbose=False)
     pruned = [t for t in result.study.trials if t.state == TrialState.PRUNED]
@@ -133,8 +157,16 @@ def test_pruning_stops_trials_early(tmp_path, pruner):
 
 
 def test_a_trial_is_never_pruned_after_its_last_epoch(tmp_path):
-    space = SearchSpace.from_mapping({"dataset": "moons", "epochs": 3, "patience": 0, "schedule": "none", "hidden": [8],
-                                      "lr": {"low": 1e-5, "high": 0.3, "log": True}})
+    space = SearchSpace.from_mapping(
+        {
+            "dataset": "moons",
+            "epochs": 3,
+            "patience": 0,
+            "schedule": "none",
+            "hidden": [8],
+            "lr": {"low": 1e-5, "high": 0.3, "log": True},
+        }
+    )
     result = tune(space, tmp_path, sampler="random", n_trials=16, pruner="median", final=False, verbose=False)
     # the median pruner may stop a trial from its third epoch on, which here is the last one
     assert all(t.state == TrialState.COMPLETE and len(t.intermediate_values) == 3 for t in result.study.trials)
@@ -227,8 +259,12 @@ def test_the_test_set_is_never_the_metric():
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"sampler": "bayes"}, "unknown sampler 'bayes'"), ({"pruner": "hyperband"}, "unknown pruner"),
-     ({"workers": 0}, "workers must be >= 1"), ({"n_trials": 0}, "n_trials must be >= 1")],
+    [
+        ({"sampler": "bayes"}, "unknown sampler 'bayes'"),
+        ({"pruner": "hyperband"}, "unknown pruner"),
+        ({"workers": 0}, "workers must be >= 1"),
+        ({"n_trials": 0}, "n_trials must be >= 1"),
+    ],
 )
 def test_bad_search_settings_are_refused(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
@@ -238,18 +274,37 @@ def test_bad_search_settings_are_refused(tmp_path, options, message):
 @pytest.mark.slow
 def test_the_command_line_writes_the_results_folder(tmp_path, capsys):
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump({"dataset": "digits", "epochs": 4, "hidden": [32],
-                                     "lr": {"low": 1e-3, "high": 3e-2, "log": True}, "dropout": {"low": 0.0, "high": 0.3}}))
+    space.write_text(
+        yaml.safe_dump(
+            {
+                "dataset": "digits",
+                "epochs": 4,
+                "hidden": [32],
+                "lr": {"low": 1e-3, "high": 3e-2, "log": True},
+                "dropout": {"low": 0.0, "high": 0.3},
+            }
+        )
+    )
     out = tmp_path / "search"
     assert main(["tune", "--config", str(space), "--n-trials", "6", "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     study = load_study(out)
     assert summary["best_value"] == study.best_value and summary["best_trial"] == study.best_trial.number
     assert summary["trials"]["complete"] + summary["trials"]["pruned"] == 6
-    for name in ("trials.csv", "best.yaml", "history.png", "importance.png", "report.md", "result.json", "final/best.npz"):
+    for name in (
+        "trials.csv",
+        "best.yaml",
+        "history.png",
+        "importance.png",
+        "report.md",
+        "result.json",
+        "final/best.npz",
+    ):
         assert (out / name).exists(), name
     best = read_config_file(out / "best.yaml")
-    assert best["lr"] == pytest.approx(study.best_params["lr"]) and best["hidden"] == [32] and best["dataset"] == "digits"
+    assert (
+        best["lr"] == pytest.approx(study.best_params["lr"]) and best["hidden"] == [32] and best["dataset"] == "digits"
+    )
     assert len(list(csv.DictReader(open(out / "trials.csv")))) == 6
     # the retrained model is tested once; mlplab evaluate on its folder gives the same accuracy
     assert main(["evaluate", str(out / "final"), "--json"]) == 0
@@ -257,7 +312,10 @@ def test_the_command_line_writes_the_results_folder(tmp_path, capsys):
     assert evaluated["accuracy"] == pytest.approx(summary["test_accuracy"])
     assert "![Optimization history](history.png)" in (out / "report.md").read_text()
     # best.yaml is a train config as it stands
-    assert main(["train", "--config", str(out / "best.yaml"), "--epochs", "1", "--out", str(tmp_path / "runs"), "--json"]) == 0
+    assert (
+        main(["train", "--config", str(out / "best.yaml"), "--epochs", "1", "--out", str(tmp_path / "runs"), "--json"])
+        == 0
+    )
     # the same command with a larger budget continues the study
     assert main(["tune", "--config", str(space), "--n-trials", "8", "--out", str(out), "--no-final", "--quiet"]) == 0
     assert len(load_study(out).trials) == 8
@@ -265,7 +323,10 @@ def test_the_command_line_writes_the_results_folder(tmp_path, capsys):
 
 
 def test_the_default_search_starts_from_the_default_recipe(tmp_path, capsys):
-    assert main(["tune", "--dataset", "moons", "--epochs", "2", "--n-trials", "2", "--out", str(tmp_path), "--no-final"]) == 0
+    assert (
+        main(["tune", "--dataset", "moons", "--epochs", "2", "--n-trials", "2", "--out", str(tmp_path), "--no-final"])
+        == 0
+    )
     first = load_study(tmp_path).trials[0]
     assert first.user_attrs.get("baseline") is True
     assert first.params == {"hidden": "512-256", "lr": 1e-3, "batch_size": 128, "dropout": 0.2, "l2": 0.0}
@@ -289,12 +350,32 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path):
     import time
 
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}}))
-    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none",
-               "--out", str(tmp_path / "out"), "--no-final", "--quiet"]
-    search = subprocess.Popen([*command, "--n-trials", "400"], start_new_session=True, stderr=subprocess.PIPE, text=True)
+    space.write_text(
+        yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}})
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "mlplab",
+        "tune",
+        "--config",
+        str(space),
+        "--workers",
+        "2",
+        "--pruner",
+        "none",
+        "--out",
+        str(tmp_path / "out"),
+        "--no-final",
+        "--quiet",
+    ]
+    search = subprocess.Popen(
+        [*command, "--n-trials", "400"], start_new_session=True, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")):
+    while time.monotonic() < deadline and not any(
+        t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")
+    ):
         time.sleep(0.2)
     os.killpg(search.pid, signal.SIGINT)
     assert search.wait(timeout=60) == 130

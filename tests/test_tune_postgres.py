@@ -47,8 +47,10 @@ def postgres_url():
     pytest.importorskip("psycopg", reason="the psycopg driver is not installed: pip install 'psycopg[binary]'")
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
-                    "run scripts/install-postgres.sh or set MLPLAB_TEST_POSTGRES_URL")
+        pytest.skip(
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+            "run scripts/install-postgres.sh or set MLPLAB_TEST_POSTGRES_URL"
+        )
     if os.geteuid() == 0 and (shutil.which("runuser") is None or not _user_exists("postgres")):
         pytest.skip("running as root needs the postgres user and runuser to start a server")
     bin_dir = Path(found[-1]).parent
@@ -65,13 +67,19 @@ def postgres_url():
     for step in steps:
         done = subprocess.run(_as_postgres(step), capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
-            subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+            subprocess.run(
+                _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+            )
             shutil.rmtree(folder, ignore_errors=True)
-            pytest.skip(f"could not start a PostgreSQL server: {Path(step[0]).name} said {(done.stderr or done.stdout).strip()[-300:]}")
+            pytest.skip(
+                f"could not start a PostgreSQL server: {Path(step[0]).name} said {(done.stderr or done.stdout).strip()[-300:]}"
+            )
     try:
         yield f"postgresql://mlplab@127.0.0.1:{port}/optuna"
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -84,7 +92,9 @@ def _user_exists(name: str) -> bool:
 
 
 def _tune(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "mlplab", "tune", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlplab", "tune", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_two_machines_share_one_study_through_postgresql(postgres_url, tmp_path):
@@ -97,8 +107,20 @@ def test_two_machines_share_one_study_through_postgresql(postgres_url, tmp_path)
     """
     space = tmp_path / "space.yaml"
     space.write_text(yaml.safe_dump({**SPACE, "epochs": 20, "patience": 0}))
-    common = ["--config", str(space), "--storage", postgres_url, "--study", "machines", "--sampler", "random",
-              "--pruner", "none", "--no-final", "--quiet"]
+    common = [
+        "--config",
+        str(space),
+        "--storage",
+        postgres_url,
+        "--study",
+        "machines",
+        "--sampler",
+        "random",
+        "--pruner",
+        "none",
+        "--no-final",
+        "--quiet",
+    ]
     machines = [_tune(*common, "--n-trials", "12", "--out", str(tmp_path / name)) for name in "ab"]
     outcomes = [(m.wait(timeout=300), m.stderr.read()) for m in machines]
     assert [code for code, _ in outcomes] == [0, 0], [err[-800:] for _, err in outcomes]
@@ -109,8 +131,18 @@ def test_two_machines_share_one_study_through_postgresql(postgres_url, tmp_path)
     best = [yaml.safe_load((tmp_path / name / "best.yaml").read_text()) for name in "ab"]
     assert best[0] == best[1]  # each machine waited for the other's last trial: both wrote the same best
 
-    third = _tune("--storage", postgres_url, "--study", "machines", "--n-trials", "15", "--out", str(tmp_path / "c"),
-                  "--no-final", "--quiet")
+    third = _tune(
+        "--storage",
+        postgres_url,
+        "--study",
+        "machines",
+        "--n-trials",
+        "15",
+        "--out",
+        str(tmp_path / "c"),
+        "--no-final",
+        "--quiet",
+    )
     assert third.wait(timeout=300) == 0, third.stderr.read()[-800:]
     study = optuna.load_study(study_name="machines", storage=postgres_url)
     assert len(study.trials) == max(15, len(trials)) and study.user_attrs["sampler"] == "random"
@@ -119,9 +151,19 @@ def test_two_machines_share_one_study_through_postgresql(postgres_url, tmp_path)
 def test_two_local_workers_on_postgresql(postgres_url, tmp_path):
     from mlplab.tune import SearchSpace, tune
 
-    space = SearchSpace.from_mapping({**SPACE, "lr": {"choices": [0.001, 0.01, 0.03, 0.1, 0.3]}, "hidden": {"choices": [[4], [8]]}})
-    result = tune(space, tmp_path, sampler="grid", workers=2, storage=postgres_url, study_name="grid-workers",
-                  final=False, verbose=False)
+    space = SearchSpace.from_mapping(
+        {**SPACE, "lr": {"choices": [0.001, 0.01, 0.03, 0.1, 0.3]}, "hidden": {"choices": [[4], [8]]}}
+    )
+    result = tune(
+        space,
+        tmp_path,
+        sampler="grid",
+        workers=2,
+        storage=postgres_url,
+        study_name="grid-workers",
+        final=False,
+        verbose=False,
+    )
     trials = result.study.trials
     assert len(trials) == 10 and len({tuple(sorted(t.params.items())) for t in trials}) == 10
     assert len({t.user_attrs["worker"] for t in trials}) == 2

@@ -9,7 +9,12 @@ from mlplab.tune import DEFAULT_SPACE, SearchSpace, SearchSpaceError
 
 def test_fixed_options_and_dimensions_are_separated():
     space = SearchSpace.from_mapping(
-        {"dataset": "moons", "epochs": 7, "lr": {"low": 1e-4, "high": 1e-1, "log": True}, "hidden": {"choices": [[8], [16, 8]]}}
+        {
+            "dataset": "moons",
+            "epochs": 7,
+            "lr": {"low": 1e-4, "high": 1e-1, "log": True},
+            "hidden": {"choices": [[8], [16, 8]]},
+        }
     )
     assert space.names == ["lr", "hidden"]
     assert space.fixed.dataset == "moons" and space.fixed.epochs == 7
@@ -19,7 +24,9 @@ def test_fixed_options_and_dimensions_are_separated():
 
 
 def test_flags_fix_a_searched_option():
-    space = SearchSpace.from_mapping({"epochs": {"choices": [2, 4]}, "lr": {"low": 0.01, "high": 0.1}}, {"epochs": 3, "dataset": None})
+    space = SearchSpace.from_mapping(
+        {"epochs": {"choices": [2, 4]}, "lr": {"low": 0.01, "high": 0.1}}, {"epochs": 3, "dataset": None}
+    )
     assert space.names == ["lr"] and space.fixed.epochs == 3
 
 
@@ -46,7 +53,11 @@ def test_suggest_draws_inside_each_dimension_and_decodes_layer_lists():
 
 def test_grid_enumerates_choices_and_stepped_ranges():
     space = SearchSpace.from_mapping(
-        {"batch_size": {"low": 32, "high": 128, "step": 32}, "dropout": {"low": 0.1, "high": 0.3, "step": 0.1}, "hidden": {"choices": [[8], []]}}
+        {
+            "batch_size": {"low": 32, "high": 128, "step": 32},
+            "dropout": {"low": 0.1, "high": 0.3, "step": 0.1},
+            "hidden": {"choices": [[8], []]},
+        }
     )
     grid = space.grid()
     assert grid["batch_size"] == [32, 64, 96, 128]
@@ -99,7 +110,9 @@ def test_a_yaml_file_with_exponents_written_without_a_dot(tmp_path):
 
 def test_a_toml_file(tmp_path):
     path = tmp_path / "space.toml"
-    path.write_text('dataset = "digits"\n[lr]\nlow = 1e-4\nhigh = 1e-2\nlog = true\n[optimizer]\nchoices = ["adam", "sgd"]\n')
+    path.write_text(
+        'dataset = "digits"\n[lr]\nlow = 1e-4\nhigh = 1e-2\nlog = true\n[optimizer]\nchoices = ["adam", "sgd"]\n'
+    )
     space = SearchSpace.from_file(path)
     assert space.names == ["lr", "optimizer"] and space.fixed.dataset == "digits"
 
@@ -129,10 +142,16 @@ def test_spec_round_trips():
         ({"optimizer": {"choices": []}}, "optimizer: choices must be a non-empty list"),
         ({"optimizer": {"choices": ["adam", "adam"]}}, "optimizer: choices must differ"),
         ({"optimizer": {"choices": ["adam"], "low": 1}}, "choices cannot be combined with low"),
-        ({"hidden": {"choices": [[64, -1]]}}, r"hidden: \[64, -1\] is not allowed \(must be a list of layer sizes >= 1\)"),
+        (
+            {"hidden": {"choices": [[64, -1]]}},
+            r"hidden: \[64, -1\] is not allowed \(must be a list of layer sizes >= 1\)",
+        ),
         ({"hidden": {"low": 8, "high": 64}}, "hidden: a range needs a numeric option"),
         ({"batch_norm": {"choices": ["yes"]}}, "batch_norm: 'yes' is not true or false"),
-        ({"seed": {"choices": [0, 1]}}, "seed: cannot be searched: a search over seeds fits the validation set's noise"),
+        (
+            {"seed": {"choices": [0, 1]}},
+            "seed: cannot be searched: a search over seeds fits the validation set's noise",
+        ),
         ({"val_fraction": {"low": 0.1, "high": 0.2}}, "val_fraction: cannot be searched"),
         ({"dataset": {"choices": ["digits", "moons"]}}, "dataset: cannot be searched"),
         ({"lr": {"low": 0.001, "high": 0.1, "step": -0.01}}, "step must be > 0"),

@@ -63,13 +63,21 @@ def test_labels_out_of_range():
         mlplab.SoftmaxCrossEntropy().forward(logits, np.array([0, -1, 2]))
 
 
-@pytest.mark.parametrize("kind, name", [
-    ("activation", "relux"), ("loss", "crossentropyy"), ("initializer", "glorot"),
-    ("optimizer", "adamm"), ("schedule", "cosine"),
-])
+@pytest.mark.parametrize(
+    "kind, name",
+    [
+        ("activation", "relux"),
+        ("loss", "crossentropyy"),
+        ("initializer", "glorot"),
+        ("optimizer", "adamm"),
+        ("schedule", "cosine"),
+    ],
+)
 def test_unknown_names_list_the_valid_ones(kind, name):
     registry = mlplab.REGISTRIES[kind]
-    with pytest.raises(mlplab.UnknownNameError, match=rf"unknown {kind} '{name}'; valid names: .*{registry.names()[0]}"):
+    with pytest.raises(
+        mlplab.UnknownNameError, match=rf"unknown {kind} '{name}'; valid names: .*{registry.names()[0]}"
+    ):
         registry.get(name)
 
 

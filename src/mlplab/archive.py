@@ -41,8 +41,16 @@ META_KEY = "__meta__"
 """Reserved entry holding the JSON metadata."""
 
 # What a damaged archive raises while being opened or read (ValueError covers bad .npy headers).
-_CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, zlib.error, struct.error,
-            NotImplementedError)
+_CORRUPT = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    ValueError,
+    KeyError,
+    zlib.error,
+    struct.error,
+    NotImplementedError,
+)
 
 
 def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> None:

@@ -73,8 +73,21 @@ def _momentum(w: Any, g: Any, v: Any, lr: Any, mu: Any, one_minus_tau: Any, nest
         w[i] -= lr * (gi + mu * vi) if nesterov else lr * vi
 
 
-def _adam(w: Any, g: Any, m: Any, v: Any, v_max: Any, amsgrad: bool, beta1: Any, one_minus_beta1: Any, beta2: Any,
-          one_minus_beta2: Any, eps: Any, step_size: Any, inv_bias2: Any) -> None:  # pragma: no cover
+def _adam(
+    w: Any,
+    g: Any,
+    m: Any,
+    v: Any,
+    v_max: Any,
+    amsgrad: bool,
+    beta1: Any,
+    one_minus_beta1: Any,
+    beta2: Any,
+    one_minus_beta2: Any,
+    eps: Any,
+    step_size: Any,
+    inv_bias2: Any,
+) -> None:  # pragma: no cover
     for i in range(w.size):
         gi = g[i]
         mi = m[i] * beta1 + one_minus_beta1 * gi
@@ -86,8 +99,20 @@ def _adam(w: Any, g: Any, m: Any, v: Any, v_max: Any, amsgrad: bool, beta1: Any,
         w[i] -= mi / (np.sqrt(vi) * inv_bias2 + eps) * step_size
 
 
-def _rmsprop(w: Any, g: Any, s: Any, g_avg: Any, buf: Any, centered: bool, momentum: bool, alpha: Any,
-             one_minus_alpha: Any, eps: Any, lr: Any, mu: Any) -> None:  # pragma: no cover
+def _rmsprop(
+    w: Any,
+    g: Any,
+    s: Any,
+    g_avg: Any,
+    buf: Any,
+    centered: bool,
+    momentum: bool,
+    alpha: Any,
+    one_minus_alpha: Any,
+    eps: Any,
+    lr: Any,
+    mu: Any,
+) -> None:  # pragma: no cover
     for i in range(w.size):
         gi = g[i]
         si = s[i] * alpha + one_minus_alpha * gi * gi
@@ -159,8 +184,16 @@ def momentum_update(
 
 
 def adam_update(
-    w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray | None,
-    lr: float, beta1: float, beta2: float, eps: float, step: int,
+    w: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    v_max: np.ndarray | None,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    step: int,
 ) -> None:
     r"""The fast path of :meth:`mlplab.Adam._update` at step ``step`` (:math:`t`), in one pass and in place:
 
@@ -181,15 +214,32 @@ def adam_update(
     inv_bias2 = 1 / math.sqrt(1 - beta2**step)
     absent = v  # passed for an absent v_max: the kernel never reads it
     _compile("adam", _adam)(
-        w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), (absent if v_max is None else v_max).reshape(-1),
+        w.reshape(-1),
+        g.reshape(-1),
+        m.reshape(-1),
+        v.reshape(-1),
+        (absent if v_max is None else v_max).reshape(-1),
         v_max is not None,
-        dtype(beta1), dtype(1 - beta1), dtype(beta2), dtype(1 - beta2), dtype(eps), dtype(step_size), dtype(inv_bias2),
+        dtype(beta1),
+        dtype(1 - beta1),
+        dtype(beta2),
+        dtype(1 - beta2),
+        dtype(eps),
+        dtype(step_size),
+        dtype(inv_bias2),
     )
 
 
 def rmsprop_update(
-    w: np.ndarray, g: np.ndarray, square_avg: np.ndarray, grad_avg: np.ndarray | None, buf: np.ndarray | None,
-    lr: float, alpha: float, eps: float, momentum: float,
+    w: np.ndarray,
+    g: np.ndarray,
+    square_avg: np.ndarray,
+    grad_avg: np.ndarray | None,
+    buf: np.ndarray | None,
+    lr: float,
+    alpha: float,
+    eps: float,
+    momentum: float,
 ) -> None:
     r"""The fast path of :meth:`mlplab.RMSprop._update`, in one pass and in place:
 
@@ -207,10 +257,18 @@ def rmsprop_update(
     dtype = w.dtype.type
     absent = square_avg  # passed for an absent array: the kernel never reads it
     _compile("rmsprop", _rmsprop)(
-        w.reshape(-1), g.reshape(-1), square_avg.reshape(-1),
-        (absent if grad_avg is None else grad_avg).reshape(-1), (absent if buf is None else buf).reshape(-1),
-        grad_avg is not None, buf is not None,
-        dtype(alpha), dtype(1 - alpha), dtype(eps), dtype(lr), dtype(momentum),
+        w.reshape(-1),
+        g.reshape(-1),
+        square_avg.reshape(-1),
+        (absent if grad_avg is None else grad_avg).reshape(-1),
+        (absent if buf is None else buf).reshape(-1),
+        grad_avg is not None,
+        buf is not None,
+        dtype(alpha),
+        dtype(1 - alpha),
+        dtype(eps),
+        dtype(lr),
+        dtype(momentum),
     )
 
 
@@ -248,8 +306,14 @@ def adadelta_update(
     """
     dtype = w.dtype.type
     _compile("adadelta", _adadelta)(
-        w.reshape(-1), g.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1),
-        dtype(lr), dtype(rho), dtype(1 - rho), dtype(eps),
+        w.reshape(-1),
+        g.reshape(-1),
+        square_avg.reshape(-1),
+        acc_delta.reshape(-1),
+        dtype(lr),
+        dtype(rho),
+        dtype(1 - rho),
+        dtype(eps),
     )
 
 

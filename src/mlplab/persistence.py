@@ -28,10 +28,9 @@ which then replaces the target in one ``os.replace``, so the path holds either
 the old file or the complete new one, never half of one.
 
 The file itself is written and read by the generic archive of
-:mod:`mlplab.archive`, whose :func:`~mlplab.archive.write_arrays`,
-:func:`~mlplab.archive.read_arrays` and :data:`~mlplab.archive.META_KEY` are
-also importable from here; training checkpoints use them too, with a ``meta``
-dict of their own.
+:mod:`mlplab.archive` (:func:`~mlplab.archive.write_arrays`,
+:func:`~mlplab.archive.read_arrays`); training checkpoints use it too, with a
+``meta`` dict of their own.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from .archive import META_KEY as META_KEY  # only re-exported, for old imports
 from .archive import read_arrays, write_arrays
 from .layers import (
     BatchNorm,
@@ -198,8 +196,10 @@ def _build_layers(entries: Any, where: str, rng: np.random.Generator) -> list[La
 
 
 def _build_layer(entry: Any, where: str, rng: np.random.Generator) -> Layer:
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str) or not isinstance(
-        entry.get("config"), Mapping
+    if (
+        not isinstance(entry, Mapping)
+        or not isinstance(entry.get("type"), str)
+        or not isinstance(entry.get("config"), Mapping)
     ):
         raise ValueError(f"{where} must be an object with a string 'type' and an object 'config', got {entry!r}")
     type_name, config = entry["type"], dict(entry["config"])

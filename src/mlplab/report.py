@@ -99,7 +99,9 @@ def write_report(
     """
     figures = [("Training curves", plot_curves(history, run_dir / "curves.png"))]
     if confusion is not None and class_names is not None:
-        figures.append(("Confusion matrix (test set)", plot_confusion(confusion, class_names, run_dir / "confusion.png")))
+        figures.append(
+            ("Confusion matrix (test set)", plot_confusion(confusion, class_names, run_dir / "confusion.png"))
+        )
         if misclassified is not None:
             images, y_true, y_pred, shape = misclassified
             grid = plot_misclassified(images, y_true, y_pred, class_names, shape, run_dir / "misclassified.png")
@@ -111,8 +113,12 @@ def write_report(
     if confusion is not None and class_names is not None:
         lines += ["", "## Per-class results (test set)", "", "| class | precision | recall |", "|---|---|---|"]
         diagonal = np.diag(confusion).astype(np.float64)
-        precision = np.divide(diagonal, confusion.sum(axis=0), out=np.zeros_like(diagonal), where=confusion.sum(axis=0) > 0)
-        recall = np.divide(diagonal, confusion.sum(axis=1), out=np.zeros_like(diagonal), where=confusion.sum(axis=1) > 0)
+        precision = np.divide(
+            diagonal, confusion.sum(axis=0), out=np.zeros_like(diagonal), where=confusion.sum(axis=0) > 0
+        )
+        recall = np.divide(
+            diagonal, confusion.sum(axis=1), out=np.zeros_like(diagonal), where=confusion.sum(axis=1) > 0
+        )
         lines += [f"| {name} | {p:.3f} | {r:.3f} |" for name, p, r in zip(class_names, precision, recall)]
     for caption, figure in figures:
         lines += ["", f"## {caption}", "", f"![{caption}]({figure.name})"]

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .configs import INFERENCE_BATCH, BenchConfig
 from ..datasets import Dataset
+from .configs import INFERENCE_BATCH, BenchConfig
 from .result import RunResult, samples_per_second
 
 

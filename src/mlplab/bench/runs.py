@@ -6,10 +6,10 @@ import tracemalloc
 
 import numpy as np
 
+from ..datasets import Dataset
 from ..model import MLP
 from ..training import Trainer
 from .configs import INFERENCE_BATCH, BenchConfig
-from ..datasets import Dataset
 from .result import RunResult, samples_per_second
 
 
@@ -34,9 +34,7 @@ def run_mlplab(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
     history = trainer.fit(data.x_train, data.y_train, epochs=config.epochs)
     accuracy = trainer.evaluate(data.x_test, data.y_test)["accuracy"]
     speed = samples_per_second(lambda: trainer.predict(data.x_test, batch_size=INFERENCE_BATCH), len(data.x_test))
-    return RunResult(
-        "mlplab", config.name, len(data.x_train), list(history.history["epoch_time"]), accuracy, speed
-    )
+    return RunResult("mlplab", config.name, len(data.x_train), list(history.history["epoch_time"]), accuracy, speed)
 
 
 def peak_training_memory(config: BenchConfig, data: Dataset, seed: int = 0) -> float:

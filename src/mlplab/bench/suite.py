@@ -210,6 +210,8 @@ def format_table(report: BenchReport) -> str:
         "over the inference time."
     )
     if report.peak_memory_bytes is not None and report.results:
-        lines.append(f"Peak memory training {report.results[-1].config.name} beyond the data: "
-                     f"{report.peak_memory_bytes / 2**20:.1f} MB.")
+        lines.append(
+            f"Peak memory training {report.results[-1].config.name} beyond the data: "
+            f"{report.peak_memory_bytes / 2**20:.1f} MB."
+        )
     return "\n".join(lines)

@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
-from .bench import add_bench_parser, cmd_bench
 from ..recipe import DATASETS, Config, load_config
+from .bench import add_bench_parser, cmd_bench
 from .lab import add_lab_parser, cmd_lab
 from .playground import add_playground_parser, cmd_playground
 from .train import add_train_parser, cmd_train
@@ -68,7 +67,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load(path)
     run_config = path.parent / "config.yaml"
     config = load_config(run_config) if run_config.exists() else Config()
-    config = config.updated({k: v for k, v in (("dataset", args.dataset), ("data_dir", args.data_dir)) if v is not None}, FLAG)
+    config = config.updated(
+        {k: v for k, v in (("dataset", args.dataset), ("data_dir", args.data_dir)) if v is not None}, FLAG
+    )
     data = load_data(config)
     x, y = (data.x_test, data.y_test) if args.split == "test" else (data.x_train, data.y_train)
     scores = model.forward(x)
@@ -79,7 +80,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "loss": metrics.log_loss(y, softmax(scores.astype(np.float64), axis=1)),
         "samples": int(len(y)),
     }
-    print(json.dumps(results) if args.json else "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in results.items()))
+    print(
+        json.dumps(results)
+        if args.json
+        else "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in results.items())
+    )
     return 0
 
 
@@ -94,7 +99,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.output:
         header = "label," + ",".join(f"p{k}" for k in range(probabilities.shape[1]))
         table = np.column_stack([labels, probabilities])
-        np.savetxt(args.output, table, delimiter=",", header=header, comments="", fmt=["%d"] + ["%.6f"] * probabilities.shape[1])
+        np.savetxt(
+            args.output,
+            table,
+            delimiter=",",
+            header=header,
+            comments="",
+            fmt=["%d"] + ["%.6f"] * probabilities.shape[1],
+        )
         print(f"wrote {len(labels)} predictions to {args.output}")
     else:
         print("\n".join(str(int(label)) for label in labels))
@@ -111,7 +123,16 @@ def cmd_info(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlplab`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "info": cmd_info, "tune": cmd_tune, "playground": cmd_playground, "bench": cmd_bench, "lab": cmd_lab}
+    commands = {
+        "train": cmd_train,
+        "evaluate": cmd_evaluate,
+        "predict": cmd_predict,
+        "info": cmd_info,
+        "tune": cmd_tune,
+        "playground": cmd_playground,
+        "bench": cmd_bench,
+        "lab": cmd_lab,
+    }
     try:
         return commands[args.command](args)
     except (FileNotFoundError, FileExistsError, ValueError) as error:

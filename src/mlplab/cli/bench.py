@@ -18,10 +18,17 @@ def add_bench_parser(sub: Any) -> None:
     from ..bench import CONFIGS, PEERS
 
     p = sub.add_parser("bench", help="time training and inference against PyTorch and scikit-learn")
-    p.add_argument("--quick", action="store_true",
-                   help=f"smoke run: {QUICK_TRAIN} training samples, {QUICK_EPOCHS} epochs (figures are not meaningful)")
-    p.add_argument("--only", nargs="+", metavar="NAME",
-                   help="configurations whose name contains NAME: " + ", ".join(c.name for c in CONFIGS))
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK_TRAIN} training samples, {QUICK_EPOCHS} epochs (figures are not meaningful)",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="configurations whose name contains NAME: " + ", ".join(c.name for c in CONFIGS),
+    )
     p.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS), help="peers to run (none: mlplab alone)")
     p.add_argument("--threads", type=int, default=2, help="BLAS threads for every library (default 2)")
     p.add_argument("--epochs", type=int, help="timed epochs per configuration (default 3, 10 for full batch)")

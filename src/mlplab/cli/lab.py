@@ -31,7 +31,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     results = run_experiments(args.names, out, quick=args.quick, seed=args.seed, log=log)
     claims = [c for r in results for c in r.claims]
-    print(f"{len(results)} experiments, {sum(c.supported for c in claims)} of {len(claims)} claims supported, "
-          f"{sum(r.seconds for r in results):.0f} s")
+    print(
+        f"{len(results)} experiments, {sum(c.supported for c in claims)} of {len(claims)} claims supported, "
+        f"{sum(r.seconds for r in results):.0f} s"
+    )
     print(f"report: {out / 'report.html'}")
     return 0

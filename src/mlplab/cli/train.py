@@ -63,8 +63,10 @@ def _run_folder(args: argparse.Namespace) -> tuple[Config, Path]:
         name = args.name or f"{config.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
         run_dir = Path(config.out) / name
         if run_dir.exists() and any(run_dir.iterdir()):
-            raise FileExistsError(f"run folder {run_dir} exists and is not empty; give another --name, "
-                                  f"or continue it with --resume {run_dir}")
+            raise FileExistsError(
+                f"run folder {run_dir} exists and is not empty; give another --name, "
+                f"or continue it with --resume {run_dir}"
+            )
     return config, run_dir
 
 
@@ -83,7 +85,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results))
     else:
-        print(f"test accuracy {results['test_accuracy']:.4f}  test loss {results['test_loss']:.4f}  "
-              f"({results['epochs']} epochs, {results['train_seconds']:.1f} s)")
+        print(
+            f"test accuracy {results['test_accuracy']:.4f}  test loss {results['test_loss']:.4f}  "
+            f"({results['epochs']} epochs, {results['train_seconds']:.1f} s)"
+        )
         print(f"report: {results['report']}")
     return 0

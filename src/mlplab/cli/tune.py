@@ -23,15 +23,26 @@ def add_tune_parser(sub: Any) -> None:
     )
     p.add_argument("--config", help="search space: YAML or TOML in the format of mlplab train --config")
     add_option_flags(p, FIXING_FLAGS)
-    p.add_argument("--sampler", choices=("tpe", "random", "grid"),
-                   help="tpe (Bayesian), random or grid (default: the study's own, or tpe for a new one)")
+    p.add_argument(
+        "--sampler",
+        choices=("tpe", "random", "grid"),
+        help="tpe (Bayesian), random or grid (default: the study's own, or tpe for a new one)",
+    )
     p.add_argument("--n-trials", type=int, help="trials of the whole study (default 20; grid: its size)")
-    p.add_argument("--metric", choices=("val_accuracy", "val_loss"),
-                   help="validation metric to optimize (default: the study's own, or val_accuracy)")
-    p.add_argument("--pruner", choices=("median", "halving", "none"), default="median", help="early stop of unpromising trials")
+    p.add_argument(
+        "--metric",
+        choices=("val_accuracy", "val_loss"),
+        help="validation metric to optimize (default: the study's own, or val_accuracy)",
+    )
+    p.add_argument(
+        "--pruner", choices=("median", "halving", "none"), default="median", help="early stop of unpromising trials"
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
-    p.add_argument("--storage", help="database URL shared by several machines, e.g. postgresql://user:pw@host/db "
-                   "(default: a journal file in --out)")
+    p.add_argument(
+        "--storage",
+        help="database URL shared by several machines, e.g. postgresql://user:pw@host/db "
+        "(default: a journal file in --out)",
+    )
     p.add_argument("--study", default="mlplab-tune", help="study name in the storage (default mlplab-tune)")
     p.add_argument("--out", default="tune", help="results folder (default tune/); the same folder resumes the search")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler (trials train with the config's seed)")
@@ -69,13 +80,21 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"mlplab tune: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"\ninterrupted: finished trials are kept; run the same command to resume (results in {args.out})", file=sys.stderr)
+        print(
+            f"\ninterrupted: finished trials are kept; run the same command to resume (results in {args.out})",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except Exception as error:
-        if type(error).__module__.split(".")[0] not in ("sqlalchemy", "psycopg", "psycopg2") and not isinstance(error, ImportError):
+        if type(error).__module__.split(".")[0] not in ("sqlalchemy", "psycopg", "psycopg2") and not isinstance(
+            error, ImportError
+        ):
             raise
-        print(f"mlplab tune: error: cannot use the storage {_without_password(args.storage)}: "
-              f"{str(error).splitlines()[0]}", file=sys.stderr)
+        print(
+            f"mlplab tune: error: cannot use the storage {_without_password(args.storage)}: "
+            f"{str(error).splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 1
     summary = result.summary()
     if args.json:
@@ -84,7 +103,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
         best = "none complete" if result.best_value is None else f"{result.best_value:.4f} (trial {result.best_number})"
         print(f"best {result.metric}: {best}; trials: {summary['trials']}; {result.search_seconds:.0f} s searching")
         if result.final:
-            print(f"best configuration retrained on train + validation: test accuracy {result.final['test_accuracy']:.4f}")
+            print(
+                f"best configuration retrained on train + validation: test accuracy {result.final['test_accuracy']:.4f}"
+            )
         if result.best_config:
             print(f"best configuration: {summary['best_config']}   (mlplab train --config {summary['best_config']})")
         print(f"report: {summary['report']}")

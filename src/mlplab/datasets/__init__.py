@@ -28,8 +28,8 @@ from .images import (
     load_idx_dataset,
     mnist,
 )
-from .standin import image_set, synthetic_dataset, synthetic_images
 from .preprocessing import Standardizer, expand_by_shifts, minibatches, one_hot, standardize, train_val_split
+from .standin import image_set, synthetic_dataset, synthetic_images
 from .toy import blobs, circles, moons, noisy_xor, spirals, xor
 
 __all__ = [

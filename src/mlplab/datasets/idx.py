@@ -176,4 +176,3 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
     with atomic_write(path) as f:
         f.write(payload)
     return path
-

@@ -122,8 +122,15 @@ class Dataset:
 
     def head(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:
         """The first ``n_train`` training and ``n_test`` test samples (all where ``None``), as views."""
-        return Dataset(self.name, self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test],
-                       self.y_test[:n_test], self.class_names, self.image_shape)
+        return Dataset(
+            self.name,
+            self.x_train[:n_train],
+            self.y_train[:n_train],
+            self.x_test[:n_test],
+            self.y_test[:n_test],
+            self.class_names,
+            self.image_shape,
+        )
 
     def __repr__(self) -> str:
         return (

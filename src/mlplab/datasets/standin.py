@@ -39,7 +39,9 @@ def synthetic_dataset(n_train: int = 60_000, n_test: int = 10_000, seed: int = 0
     return Dataset("synthetic", x[:n_train], y[:n_train], x[n_train:], y[n_train:], names, (28, 28))
 
 
-def image_set(name: str, path: str | os.PathLike[str] | None = None, *, download: bool = False, seed: int = 0) -> Dataset:
+def image_set(
+    name: str, path: str | os.PathLike[str] | None = None, *, download: bool = False, seed: int = 0
+) -> Dataset:
     """Fashion-MNIST or MNIST (``name``) from its IDX files, or the synthetic stand-in when they are missing.
 
     Parameters
@@ -63,5 +65,8 @@ def image_set(name: str, path: str | os.PathLike[str] | None = None, *, download
     except FileNotFoundError as error:
         if name not in _ANNOUNCED:
             _ANNOUNCED.add(name)
-            print(f"{error}\nUsing synthetic images of the same shape instead (results named 'synthetic').", file=sys.stderr)
+            print(
+                f"{error}\nUsing synthetic images of the same shape instead (results named 'synthetic').",
+                file=sys.stderr,
+            )
         return synthetic_dataset(seed=seed)

@@ -38,7 +38,9 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def noisy_xor(n: int = 400, noise: float = 0.15, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def noisy_xor(
+    n: int = 400, noise: float = 0.15, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""XOR as clouds: ``n`` points around the four corners :math:`(\pm 1, \pm 1)`, class :math:`[x_1 x_2 < 0]`.
 
     Corners :math:`(1, 1)` and :math:`(-1, -1)` are class 0, the other two class 1 (the
@@ -53,7 +55,9 @@ def noisy_xor(n: int = 400, noise: float = 0.15, rng: np.random.Generator | int 
     return _finish([np.concatenate(clouds[:2]), np.concatenate(clouds[2:])], noise, rng)
 
 
-def blobs(n: int = 400, noise: float = 0.5, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def blobs(
+    n: int = 400, noise: float = 0.5, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Two Gaussian blobs centred at :math:`(-1, -1)` (class 0) and :math:`(1, 1)` (class 1), spread ``noise``.
 
     Linearly separable when ``noise`` is small; they overlap more as it grows.

@@ -18,8 +18,15 @@ def fashion(n_train: int, n_test: int, *, standardize: bool = False, seed: int =
     data = _fashion_mnist_once(seed).head(n_train, n_test)
     if standardize:
         scaler = Standardizer().fit(data.x_train)
-        data = Dataset(data.name, scaler.transform(data.x_train), data.y_train, scaler.transform(data.x_test),
-                       data.y_test, data.class_names, data.image_shape)
+        data = Dataset(
+            data.name,
+            scaler.transform(data.x_train),
+            data.y_train,
+            scaler.transform(data.x_test),
+            data.y_test,
+            data.class_names,
+            data.image_shape,
+        )
     return data
 
 

@@ -26,9 +26,13 @@ def _verdict(supported: bool) -> str:
 
 def _section(result: ExperimentResult, folder: Path) -> str:
     esc = html.escape
-    parts = [f'<h2 id="{esc(result.name)}">{esc(result.title)} <small>(<code>mlplab lab {esc(result.name)}</code>)</small></h2>']
+    parts = [
+        f'<h2 id="{esc(result.name)}">{esc(result.title)} <small>(<code>mlplab lab {esc(result.name)}</code>)</small></h2>'
+    ]
     mode = "quick mode (tiny data: figures show the method, not the final numbers)" if result.quick else "full run"
-    parts.append(f'<p class="meta">{mode}, seed {result.seed}, {result.seconds:.1f} s; files in <code>{esc(result.name)}/</code></p>')
+    parts.append(
+        f'<p class="meta">{mode}, seed {result.seed}, {result.seconds:.1f} s; files in <code>{esc(result.name)}/</code></p>'
+    )
     if result.claims:
         rows = "".join(
             f"<tr><td>{esc(c.statement)} <span class=meta>({esc(c.source)})</span></td><td>{_verdict(c.supported)}</td>"

@@ -117,12 +117,16 @@ class BookNetwork:
         Initial weights and the shuffle of every epoch (the book uses the global random state).
     """
 
-    def __init__(self, sizes: Sequence[int], cost: Any = QuadraticCost, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self, sizes: Sequence[int], cost: Any = QuadraticCost, rng: np.random.Generator | int | None = None
+    ) -> None:
         self.num_layers = len(sizes)
         self.sizes = list(sizes)
         self.cost = cost
         self.rng = as_generator(rng)
-        self._model = MLP(self.sizes, activation="sigmoid", output_activation="identity", dtype=np.float64, rng=self.rng)
+        self._model = MLP(
+            self.sizes, activation="sigmoid", output_activation="identity", dtype=np.float64, rng=self.rng
+        )
         self._loss = BookCost(cost)
 
     # -- the book's attributes: views of the engine's parameters -----------------------------------
@@ -177,15 +181,21 @@ class BookNetwork:
         z = self._model.forward(np.asarray(x, dtype=np.float64).reshape(1, -1), training=True)
         self._loss.forward(z, stack_targets([(x, y)], self.sizes[-1]))
         self._model.backward(self._loss.backward(), input_grad=False)
-        return ([_bias(layer).grad.reshape(-1, 1).copy() for layer in self._dense],
-                [layer.W.grad.T.copy() for layer in self._dense])
+        return (
+            [_bias(layer).grad.reshape(-1, 1).copy() for layer in self._dense],
+            [layer.W.grad.T.copy() for layer in self._dense],
+        )
 
     def _optimizer(self, eta: float, lmbda: float, n: int) -> SGD:
-        groups = [{"params": [layer.W for layer in self._dense], "weight_decay": lmbda / n},
-                  {"params": [layer.b for layer in self._dense], "weight_decay": 0.0}]
+        groups = [
+            {"params": [layer.W for layer in self._dense], "weight_decay": lmbda / n},
+            {"params": [layer.b for layer in self._dense], "weight_decay": 0.0},
+        ]
         return SGD(groups, lr=eta)
 
-    def update_mini_batch(self, mini_batch: Sequence[tuple[Any, Any]], eta: float, lmbda: float = 0.0, n: int = 1) -> None:
+    def update_mini_batch(
+        self, mini_batch: Sequence[tuple[Any, Any]], eta: float, lmbda: float = 0.0, n: int = 1
+    ) -> None:
         """One step of the book's rule on ``mini_batch``, all its samples in one matrix pass."""
         self._step(stack_inputs(mini_batch), stack_targets(mini_batch, self.sizes[-1]), self._optimizer(eta, lmbda, n))
 
@@ -203,7 +213,7 @@ class BookNetwork:
         for epoch in range(epochs):
             order = self.rng.permutation(len(data))
             for start in range(0, len(data), mini_batch_size):
-                idx = order[start:start + mini_batch_size]
+                idx = order[start : start + mini_batch_size]
                 self._step(x[idx], y[idx], optimizer)
             yield epoch, data
 
@@ -212,7 +222,9 @@ class BookNetwork:
         data = list(test_data)
         if not data:
             return 0
-        return int(np.count_nonzero(self._outputs(data).argmax(axis=1) == stack_targets(data, self.sizes[-1]).argmax(axis=1)))
+        return int(
+            np.count_nonzero(self._outputs(data).argmax(axis=1) == stack_targets(data, self.sizes[-1]).argmax(axis=1))
+        )
 
     def cost_derivative(self, output_activations: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:math:`\\partial C_x/\\partial a = a - y` for the quadratic cost."""

@@ -19,18 +19,24 @@ from ._common import vectorized_result
 TRAIN = 50_000
 
 
-def load_data(dataset: str = "mnist", data_dir: str | os.PathLike[str] | None = None, download: bool = False) -> tuple[Any, Any, Any]:
+def load_data(
+    dataset: str = "mnist", data_dir: str | os.PathLike[str] | None = None, download: bool = False
+) -> tuple[Any, Any, Any]:
     """``(training_data, validation_data, test_data)``, each ``(images, labels)``: images ``(n, 784)`` float32 in [0, 1]."""
     loaders = {"mnist": datasets.mnist, "fashion-mnist": datasets.fashion_mnist}
     if dataset not in loaders:
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(loaders)}")
     data = loaders[dataset](data_dir, download=download)
-    return ((data.x_train[:TRAIN], data.y_train[:TRAIN]), (data.x_train[TRAIN:], data.y_train[TRAIN:]),
-            (data.x_test, data.y_test))
+    return (
+        (data.x_train[:TRAIN], data.y_train[:TRAIN]),
+        (data.x_train[TRAIN:], data.y_train[TRAIN:]),
+        (data.x_test, data.y_test),
+    )
 
 
-def load_data_wrapper(dataset: str = "mnist", data_dir: str | os.PathLike[str] | None = None,
-                      download: bool = False) -> tuple[list[tuple[np.ndarray, Any]], ...]:
+def load_data_wrapper(
+    dataset: str = "mnist", data_dir: str | os.PathLike[str] | None = None, download: bool = False
+) -> tuple[list[tuple[np.ndarray, Any]], ...]:
     """The book's layout: lists of ``(x, y)`` with ``x`` a ``(784, 1)`` column.
 
     ``y`` is a one-hot ``(10, 1)`` column in ``training_data`` and an ``int`` label in

@@ -28,7 +28,9 @@ from .network import sigmoid_prime
 class Network(BookNetwork):
     """The book's improved network: a choice of cost, weights :math:`N(0, 1/n_{in})` by default, L2, monitoring."""
 
-    def __init__(self, sizes: Sequence[int], cost: Any = CrossEntropyCost, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self, sizes: Sequence[int], cost: Any = CrossEntropyCost, rng: np.random.Generator | int | None = None
+    ) -> None:
         super().__init__(sizes, cost, rng)
         self.default_weight_initializer()
 

@@ -180,8 +180,15 @@ class RMSprop(Optimizer):
         if not kernels.fits(p.value, grad, state["square_avg"], grad_avg, buf):
             return False
         kernels.rmsprop_update(
-            p.value, grad, state["square_avg"], grad_avg, buf,
-            group["lr"], group["alpha"], group["eps"], group["momentum"],
+            p.value,
+            grad,
+            state["square_avg"],
+            grad_avg,
+            buf,
+            group["lr"],
+            group["alpha"],
+            group["eps"],
+            group["momentum"],
         )
         return True
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 from typing import Any
+from urllib.parse import urlparse
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, JSONResponse
@@ -57,12 +56,19 @@ async def index(request: Any) -> FileResponse:
 
 async def options(request: Any) -> JSONResponse:
     """What the page's menus offer, the limits, and the default setup."""
-    return JSONResponse({
-        "version": __version__,
-        "datasets": list(DATASETS), "activations": list(ACTIVATION_CHOICES), "initializers": list(INITIALIZER_CHOICES),
-        "losses": list(LOSSES), "optimizers": list(OPTIMIZER_CHOICES), "schedules": list(SCHEDULES),
-        "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS}, "defaults": PLAYGROUND_DEFAULTS,
-    })
+    return JSONResponse(
+        {
+            "version": __version__,
+            "datasets": list(DATASETS),
+            "activations": list(ACTIVATION_CHOICES),
+            "initializers": list(INITIALIZER_CHOICES),
+            "losses": list(LOSSES),
+            "optimizers": list(OPTIMIZER_CHOICES),
+            "schedules": list(SCHEDULES),
+            "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS},
+            "defaults": PLAYGROUND_DEFAULTS,
+        }
+    )
 
 
 async def export_endpoint(request: Any) -> JSONResponse:
@@ -127,7 +133,9 @@ class Connection:
         if kind == "reset":
             return await self.setup(self.session.config if self.session else check_setup({}))
         if kind not in ("start", "pause", "step", "lr"):
-            return await self.error(f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr")
+            return await self.error(
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr"
+            )
         if self.session is None:
             return await self.error("send a setup first")
         if kind == "start":
@@ -225,13 +233,15 @@ async def play(socket: WebSocket) -> None:
 
 def create_app() -> Starlette:
     """The playground's web app: ``/`` the page, ``/static`` its files, ``/api/options``, ``/api/export``, ``/ws``."""
-    return Starlette(routes=[
-        Route("/", index),
-        Route("/api/options", options),
-        Route("/api/export", export_endpoint, methods=["POST"]),
-        WebSocketRoute("/ws", play),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/options", options),
+            Route("/api/export", export_endpoint, methods=["POST"]),
+            WebSocketRoute("/ws", play),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True) -> None:

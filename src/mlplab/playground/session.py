@@ -47,14 +47,22 @@ class Session:
         self.x_test, self.y_test = self.data.x_test, self.data.y_test
         self.model = build_model(config, self.data.n_classes, self.x)
         self.trainer = build_trainer(config, self.model)
-        self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": [], "lr": []}
+        self.history: dict[str, list[float]] = {
+            "loss": [],
+            "accuracy": [],
+            "test_loss": [],
+            "test_accuracy": [],
+            "lr": [],
+        }
         self.grad_norms: list[list[float]] = []
         self.sent = 0
         self.status = "ready"
         self.message = ""
         self.lock = threading.Lock()
         self.linear_two_class = len(self._dense) == 1 and self.x.shape[1] == 2 and self.data.n_classes == 2
-        self.path: list[list[float]] = [self._effective_weights()] if self.linear_two_class else []  # an epoch left running by a cancelled task ends before anything else reads
+        self.path: list[list[float]] = (
+            [self._effective_weights()] if self.linear_two_class else []
+        )  # an epoch left running by a cancelled task ends before anything else reads
         two_d = self.x.shape[1] == 2
         self._project = None if two_d else _projection(self.x)
         shown = self.x if two_d else self.x @ self._project
@@ -85,10 +93,18 @@ class Session:
             test = self.trainer.evaluate(self.x_test, self.y_test)
         if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])) or not self._weights_finite():
             restore_weights(self.model, start)  # the weights of the epoch's start, which the page can draw
-            self.status, self.message = "diverged", f"diverged: the loss is no longer a finite number in epoch {self.trainer.epoch}"
+            self.status, self.message = (
+                "diverged",
+                f"diverged: the loss is no longer a finite number in epoch {self.trainer.epoch}",
+            )
             return
-        for key, value in (("loss", logs["loss"]), ("accuracy", logs.get("accuracy", math.nan)),
-                           ("test_loss", test["loss"]), ("test_accuracy", test.get("accuracy", math.nan)), ("lr", logs["lr"])):
+        for key, value in (
+            ("loss", logs["loss"]),
+            ("accuracy", logs.get("accuracy", math.nan)),
+            ("test_loss", test["loss"]),
+            ("test_accuracy", test.get("accuracy", math.nan)),
+            ("lr", logs["lr"]),
+        ):
             self.history[key].append(float(value))
         self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
         if self.linear_two_class:
@@ -132,8 +148,17 @@ class Session:
         sign = np.where(self.y[:SAMPLE] == 1, 1.0, -1.0)
         z = (np.column_stack([v0.ravel(), v1.ravel()]) @ x.T + c) * sign
         loss = np.logaddexp(0.0, -z).mean(axis=1)
-        return {"size": 41, "loss": np.round(loss, 5).tolist(), "range": [float(centre[0] - span), float(centre[0] + span),
-                float(centre[1] - span), float(centre[1] + span)], "path": np.round(path, 5).tolist()}
+        return {
+            "size": 41,
+            "loss": np.round(loss, 5).tolist(),
+            "range": [
+                float(centre[0] - span),
+                float(centre[0] + span),
+                float(centre[1] - span),
+                float(centre[1] + span),
+            ],
+            "path": np.round(path, 5).tolist(),
+        }
 
     @property
     def _dense(self) -> list[Dense]:
@@ -143,13 +168,21 @@ class Session:
 
     def points(self) -> dict[str, Any]:
         """The training and test points (projected for digits), the classes, and the drawing extent."""
+
         def shown(x: np.ndarray) -> list[list[float]]:
             x = x if self._project is None else x @ self._project
             return np.round(x, 4).tolist()
 
-        return {"train": shown(self.x), "train_labels": self.y.tolist(), "test": shown(self.x_test),
-                "test_labels": self.y_test.tolist(), "classes": self.data.n_classes, "extent": self.extent,
-                "boundary": self._project is None, "summary": self.model.summary()}
+        return {
+            "train": shown(self.x),
+            "train_labels": self.y.tolist(),
+            "test": shown(self.x_test),
+            "test_labels": self.y_test.tolist(),
+            "classes": self.data.n_classes,
+            "extent": self.extent,
+            "boundary": self._project is None,
+            "summary": self.model.summary(),
+        }
 
     def boundary(self) -> dict[str, Any] | None:
         """The predicted class and its probability on a ``GRID`` x ``GRID`` grid over the extent (2-D data only)."""
@@ -175,8 +208,15 @@ class Session:
                     continue
                 low, high = float(values.min()), float(values.max())
                 counts, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high if high > low else low + 1))
-                stats.append({"name": type(layer).__name__, "low": low, "high": high, "counts": counts.tolist(),
-                              "std": float(values.std())})
+                stats.append(
+                    {
+                        "name": type(layer).__name__,
+                        "low": low,
+                        "high": high,
+                        "counts": counts.tolist(),
+                        "std": float(values.std()),
+                    }
+                )
         return stats
 
     def state(self) -> dict[str, Any]:
@@ -185,12 +225,21 @@ class Session:
             return self._state()
 
     def _state(self) -> dict[str, Any]:
-        new = {k: v[self.sent:] for k, v in self.history.items()}
-        grads = self.grad_norms[self.sent:]
+        new = {k: v[self.sent :] for k, v in self.history.items()}
+        grads = self.grad_norms[self.sent :]
         first = self.sent
         self.sent = len(self.history["loss"])
         finite = lambda xs: [None if not math.isfinite(v) else round(v, 6) for v in xs]  # noqa: E731
-        return {"type": "state", "status": self.status, "message": self.message, "epoch": self.trainer.epoch,
-                "from": first, "history": {k: finite(v) for k, v in new.items()},
-                "grad_norms": [finite(g) for g in grads], "lr": float(self.trainer.optimizer.lr),
-                "boundary": self.boundary(), "layers": self.layers(), "contour": self.contour()}
+        return {
+            "type": "state",
+            "status": self.status,
+            "message": self.message,
+            "epoch": self.trainer.epoch,
+            "from": first,
+            "history": {k: finite(v) for k, v in new.items()},
+            "grad_norms": [finite(g) for g in grads],
+            "lr": float(self.trainer.optimizer.lr),
+            "boundary": self.boundary(),
+            "layers": self.layers(),
+            "contour": self.contour(),
+        }

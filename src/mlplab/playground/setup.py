@@ -13,12 +13,34 @@ from typing import Any
 
 import yaml
 
-from ..recipe import FIELD, OPTIONS, Choice, Config, ConfigError, Integer, Interval, Rule, Sizes, check_in, check_unknown
+from ..recipe import (
+    FIELD,
+    OPTIONS,
+    Choice,
+    Config,
+    ConfigError,
+    Integer,
+    Interval,
+    Rule,
+    Sizes,
+    check_in,
+    check_unknown,
+)
 
 DATASETS = ("xor", "circles", "moons", "spirals", "blobs", "digits")
 ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "leaky_relu", "prelu", "identity", "step")
-INITIALIZER_CHOICES = ("auto", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-                       "normal", "standard_normal", "nielsen", "zeros")
+INITIALIZER_CHOICES = (
+    "auto",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "normal",
+    "standard_normal",
+    "nielsen",
+    "zeros",
+)
 OPTIMIZER_CHOICES = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 """The menus' names (each registry also knows aliases; those are accepted too)."""
 LOSSES = ("softmax_cross_entropy", "hinge")
@@ -26,10 +48,25 @@ SCHEDULES = ("none", "constant", "linear", "exponential", "step")
 MAX_LAYERS, MAX_UNITS, MAX_PARAMETERS = 6, 256, 200_000
 
 PLAYGROUND_DEFAULTS: dict[str, Any] = {
-    "dataset": "xor", "points": 400, "noise": 0.2, "test_fraction": 0.3, "seed": 0,
-    "hidden": [8, 8], "activation": "tanh", "init": "auto", "loss": "softmax_cross_entropy",
-    "dropout": 0.0, "batch_norm": False, "l1": 0.0, "l2": 0.0,
-    "optimizer": "sgd", "lr": 0.1, "schedule": "none", "batch_size": 10, "epochs": 300, "clip_norm": None,
+    "dataset": "xor",
+    "points": 400,
+    "noise": 0.2,
+    "test_fraction": 0.3,
+    "seed": 0,
+    "hidden": [8, 8],
+    "activation": "tanh",
+    "init": "auto",
+    "loss": "softmax_cross_entropy",
+    "dropout": 0.0,
+    "batch_norm": False,
+    "l1": 0.0,
+    "l2": 0.0,
+    "optimizer": "sgd",
+    "lr": 0.1,
+    "schedule": "none",
+    "batch_size": 10,
+    "epochs": 300,
+    "clip_norm": None,
 }
 """A setup that learns XOR in a few seconds: 2-8-8-2 tanh, SGD 0.1, batches of 10."""
 FIXED = {"standardize": False, "patience": 0, "val_fraction": 0.0}

@@ -11,7 +11,13 @@ from .. import datasets
 from ..datasets import Dataset, expand_by_shifts, train_val_split
 from .options import Config
 
-_TWO_D: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {"xor": datasets.noisy_xor, "moons": datasets.moons, "circles": datasets.circles, "spirals": datasets.spirals, "blobs": datasets.blobs}
+_TWO_D: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "xor": datasets.noisy_xor,
+    "moons": datasets.moons,
+    "circles": datasets.circles,
+    "spirals": datasets.spirals,
+    "blobs": datasets.blobs,
+}
 MIN_VALIDATION_SET = 50
 """Below this many training samples there is no held-out validation set: validation is on the training set."""
 

@@ -29,7 +29,22 @@ from ..layers.activations import ACTIVATIONS
 from ..losses import LOSSES
 from ..optimizers import OPTIMIZERS
 from ..schedules import SCHEDULES
-from .rules import ARGUMENT, Choice, ConfigError, Flag, Integer, Interval, Names, Origin, Rule, Sizes, Text, check_in, check_unknown, file_origin
+from .rules import (
+    ARGUMENT,
+    Choice,
+    ConfigError,
+    Flag,
+    Integer,
+    Interval,
+    Names,
+    Origin,
+    Rule,
+    Sizes,
+    Text,
+    check_in,
+    check_unknown,
+    file_origin,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,30 +81,56 @@ class Config:
     """
 
     dataset: str = _option("fashion-mnist", Choice(DATASETS), "data set: " + ", ".join(DATASETS))
-    data_dir: str | None = _option(None, Text(optional=True), "folder holding the IDX files (else $MLPLAB_DATA, ~/.cache/mlplab, /usr/share/datasets)")
+    data_dir: str | None = _option(
+        None,
+        Text(optional=True),
+        "folder holding the IDX files (else $MLPLAB_DATA, ~/.cache/mlplab, /usr/share/datasets)",
+    )
     download: bool = _option(False, Flag(), "download MNIST-style files if missing")
     hidden: tuple[int, ...] = _option((512, 256), Sizes(), "hidden layer sizes, e.g. 256 128 (none: no hidden layer)")
     activation: str = _option("relu", Names(ACTIVATIONS), "activation of the hidden layers")
     loss: str = _option("softmax_cross_entropy", Names(LOSSES), "loss on the outputs")
     optimizer: str = _option("adam", Names(OPTIMIZERS), "optimizer")
     lr: float = _option(1e-3, Interval(0, None, low_open=True), "learning rate (at the first epoch)")
-    schedule: str | None = _option("exponential", Names(SCHEDULES, none="none"), "rate schedule over the epochs (none: constant)")
-    batch_size: int | None = _option(128, Integer(0, None, optional=True, zero_is_none=True), "samples per step; 0 for the whole set (batch gradient descent)")
+    schedule: str | None = _option(
+        "exponential", Names(SCHEDULES, none="none"), "rate schedule over the epochs (none: constant)"
+    )
+    batch_size: int | None = _option(
+        128,
+        Integer(0, None, optional=True, zero_is_none=True),
+        "samples per step; 0 for the whole set (batch gradient descent)",
+    )
     epochs: int = _option(20, Integer(1, None), "epochs to train (at most)")
     dropout: float = _option(0.2, Interval(0, 1, high_open=True), "probability of dropping a hidden unit")
     batch_norm: bool = _option(False, Flag(), "batch normalization after each hidden layer")
     l1: float = _option(0.0, Interval(0, None), "L1 penalty on the weight matrices")
     l2: float = _option(0.0, Interval(0, None), "L2 penalty (weight decay) on the weight matrices")
-    clip_value: float | None = _option(None, Interval(0, None, low_open=True, optional=True), "clip each gradient element to [-v, v]")
-    clip_norm: float | None = _option(None, Interval(0, None, low_open=True, optional=True), "clip the global gradient norm")
-    init: str = _option("auto", Names(INITIALIZERS, extra=("auto",)), "weight initializer (auto: suited to the activation)")
-    patience: int | None = _option(5, Integer(0, None, optional=True), "early-stopping patience in epochs (0 or null: off)")
-    val_fraction: float = _option(0.1, Interval(0, 1, high_open=True), "share of the training set held out for validation")
+    clip_value: float | None = _option(
+        None, Interval(0, None, low_open=True, optional=True), "clip each gradient element to [-v, v]"
+    )
+    clip_norm: float | None = _option(
+        None, Interval(0, None, low_open=True, optional=True), "clip the global gradient norm"
+    )
+    init: str = _option(
+        "auto", Names(INITIALIZERS, extra=("auto",)), "weight initializer (auto: suited to the activation)"
+    )
+    patience: int | None = _option(
+        5, Integer(0, None, optional=True), "early-stopping patience in epochs (0 or null: off)"
+    )
+    val_fraction: float = _option(
+        0.1, Interval(0, 1, high_open=True), "share of the training set held out for validation"
+    )
     standardize: bool = _option(True, Flag(), "standardize the inputs (saved with the model)")
     expand: bool = _option(False, Flag(), "add 1-pixel shifted copies of the training images")
     points: int = _option(1000, Integer(10, 1_000_000), "points of a 2-D set (xor, moons, circles, spirals, blobs)")
-    noise: float | None = _option(None, Interval(0, None, optional=True), "noise of a 2-D set (default: the set's own; xor with noise: four clouds)")
-    test_fraction: float = _option(0.2, Interval(0, 1, low_open=True, high_open=True), "share of a 2-D set or digits held out for testing")
+    noise: float | None = _option(
+        None,
+        Interval(0, None, optional=True),
+        "noise of a 2-D set (default: the set's own; xor with noise: four clouds)",
+    )
+    test_fraction: float = _option(
+        0.2, Interval(0, 1, low_open=True, high_open=True), "share of a 2-D set or digits held out for testing"
+    )
     seed: int = _option(0, Integer(0, 2**31 - 2), "seed of the data split, the initial weights and the batch order")
     out: str = _option("runs", Text(), "parent folder of run folders")
 
@@ -116,11 +157,14 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (lists, not tuples) in declaration order: what ``config.yaml`` holds."""
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in dataclasses.asdict(self).items()}
+        return {
+            name: list(value) if isinstance(value, tuple) else value for name, value in dataclasses.asdict(self).items()
+        }
 
 
 OPTIONS: dict[str, Option] = {
-    f.name: Option(f.name, str(f.type), f.default, f.metadata["rule"], f.metadata["help"]) for f in dataclasses.fields(Config)
+    f.name: Option(f.name, str(f.type), f.default, f.metadata["rule"], f.metadata["help"])
+    for f in dataclasses.fields(Config)
 }
 """The constraints table: every option's name, type, default, rule and help, in declaration order."""
 
@@ -142,7 +186,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError("config", str(path), f"not valid {'TOML' if path.suffix == '.toml' else 'YAML'}: {error}") from None
+        raise ConfigError(
+            "config", str(path), f"not valid {'TOML' if path.suffix == '.toml' else 'YAML'}: {error}"
+        ) from None
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError("config", str(path), "must hold a mapping of option names to values")

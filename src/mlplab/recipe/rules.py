@@ -142,7 +142,9 @@ class Interval:
         elif self.low is None and self.high is not None:
             text = f"must be {'<' if self.high_open else '<='} {self.high:g}"
         elif self.low is not None and self.high is not None:
-            text = f"must be in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+            text = (
+                f"must be in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+            )
         else:
             text = "must be a finite number"
         return text + (", or null for none" if self.optional else "")
@@ -248,7 +250,11 @@ class Sizes:
     max_length: int | None = None
 
     def describe(self) -> str:
-        text = "must be a list of layer sizes >= 1" if self.high is None else f"must be a list of layer sizes in [1, {self.high}]"
+        text = (
+            "must be a list of layer sizes >= 1"
+            if self.high is None
+            else f"must be a list of layer sizes in [1, {self.high}]"
+        )
         return text + ("" if self.max_length is None else f", at most {self.max_length} of them")
 
     def check(self, value: Any) -> tuple[int, ...]:

@@ -29,8 +29,9 @@ def summary(model: Layer) -> str:
     return model.summary() if isinstance(model, Sequential) else repr(model)
 
 
-def test_and_report(run_dir: Path, title: str, config: Config, trainer: Trainer, data: Dataset,
-                    results: dict[str, Any]) -> dict[str, Any]:
+def test_and_report(
+    run_dir: Path, title: str, config: Config, trainer: Trainer, data: Dataset, results: dict[str, Any]
+) -> dict[str, Any]:
     """Test ``trainer``'s model on ``data``'s test set once; write ``report.md``; return ``results`` with the test metrics.
 
     ``results`` (what the caller measured: epochs, seconds ...) comes first in the report, after
@@ -38,8 +39,13 @@ def test_and_report(run_dir: Path, title: str, config: Config, trainer: Trainer,
     """
     test = trainer.evaluate(data.x_test, data.y_test)
     predicted = trainer.predict(data.x_test).argmax(axis=1)
-    results = {"dataset": data.name, "test_accuracy": test["accuracy"], "test_loss": test["loss"], **results,
-               "run_dir": str(run_dir)}
+    results = {
+        "dataset": data.name,
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        **results,
+        "run_dir": str(run_dir),
+    }
     misclassified = None if data.image_shape is None else (data.x_test, data.y_test, predicted, data.image_shape)
     report = write_report(
         run_dir,
@@ -66,14 +72,18 @@ def train_run(config: Config, run_dir: Path, *, resume: bool = False, verbose: i
     x, y, x_val, y_val = split_data(config, data)
     write_config(config, run_dir / "config.yaml")
     model = build_model(config, data.n_classes, x)
-    trainer = build_trainer(config, model, run_callbacks(config, run_dir), verbose=verbose,
-                            checkpoint_path=run_dir / "checkpoint.npz")
+    trainer = build_trainer(
+        config, model, run_callbacks(config, run_dir), verbose=verbose, checkpoint_path=run_dir / "checkpoint.npz"
+    )
     if resume:
         trainer.resume()
     start = time.perf_counter()
     trainer.fit(x, y, epochs=config.epochs, validation_data=(x_val, y_val))
     seconds = time.perf_counter() - start
     restore_weights(model, snapshot_weights(load(run_dir / "best.npz")))  # the model chosen on validation
-    measured = {"best_val_accuracy": max(trainer.history.history["val_accuracy"]), "epochs": trainer.epoch,
-                "train_seconds": round(seconds, 2)}
+    measured = {
+        "best_val_accuracy": max(trainer.history.history["val_accuracy"]),
+        "epochs": trainer.epoch,
+        "train_seconds": round(seconds, 2),
+    }
     return test_and_report(run_dir, f"mlplab run: {data.name}", config, trainer, data, measured)

@@ -159,7 +159,9 @@ class BaseMLP(BaseEstimator):
 
     def _check_parameters(self) -> None:
         if self.solver == "lbfgs":
-            raise ValueError("solver='lbfgs' is not supported by mlplab; use 'adam' or 'sgd' (or any mlplab optimizer name)")
+            raise ValueError(
+                "solver='lbfgs' is not supported by mlplab; use 'adam' or 'sgd' (or any mlplab optimizer name)"
+            )
         sizes = np.atleast_1d(self.hidden_layer_sizes)
         for name, rule in PARAMETER_CONSTRAINTS.items():
             value = getattr(self, name)
@@ -177,8 +179,14 @@ class BaseMLP(BaseEstimator):
 
     def _build(self, n_features: int, n_outputs: int, dtype: Any, seed: int) -> Sequential:
         hidden = [int(s) for s in np.atleast_1d(self.hidden_layer_sizes)]
-        mlp = MLP([n_features, *hidden, n_outputs], activation=self._activations(len(hidden)), dropout=self.dropout,
-                  batch_norm=self.batch_norm, rng=seed, dtype=dtype)
+        mlp = MLP(
+            [n_features, *hidden, n_outputs],
+            activation=self._activations(len(hidden)),
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            rng=seed,
+            dtype=dtype,
+        )
         return Sequential(mlp.layers)
 
     def _trainer(self, model: Sequential, batch_size: int, seed: int) -> Trainer:
@@ -191,10 +199,24 @@ class BaseMLP(BaseEstimator):
         schedule = None
         if self.schedule is not None:
             schedule = schedule_for(self.schedule, self.learning_rate_init, self.max_iter)
-        loss = {"squared_error": "half_squared_error", "log_loss": "softmax_cross_entropy"}.get(self.loss or "", self.loss)
-        return Trainer(model, loss=loss or self._default_loss(), optimizer=name, lr=self.learning_rate_init,
-                       batch_size=batch_size, schedule=schedule, clip_value=self.clip_value, clip_norm=self.clip_norm,
-                       l2=self.alpha / batch_size, optimizer_options=options, verbose=0, rng=seed, shuffle=self.shuffle)
+        loss = {"squared_error": "half_squared_error", "log_loss": "softmax_cross_entropy"}.get(
+            self.loss or "", self.loss
+        )
+        return Trainer(
+            model,
+            loss=loss or self._default_loss(),
+            optimizer=name,
+            lr=self.learning_rate_init,
+            batch_size=batch_size,
+            schedule=schedule,
+            clip_value=self.clip_value,
+            clip_norm=self.clip_norm,
+            l2=self.alpha / batch_size,
+            optimizer_options=options,
+            verbose=0,
+            rng=seed,
+            shuffle=self.shuffle,
+        )
 
     # ------------------------------------------------------------------ fitting
 
@@ -228,17 +250,27 @@ class BaseMLP(BaseEstimator):
         settings = (batch_size, repr(sorted(self.get_params().items())))
         trainer = self._trainer_
         if not incremental or trainer is None or self._trainer_settings != settings:
-            trainer = self._trainer_ = self._trainer(self.model_, batch_size, seed + 1)  # a new optimizer, as scikit-learn's fit
+            trainer = self._trainer_ = self._trainer(
+                self.model_, batch_size, seed + 1
+            )  # a new optimizer, as scikit-learn's fit
             self._trainer_settings = settings
             self._rate = self.learning_rate_init
-        best_weights = self._run_epochs(trainer, X.astype(self.model_dtype_, copy=False), targets, batch_size,
-                                        validation, incremental)
+        best_weights = self._run_epochs(
+            trainer, X.astype(self.model_dtype_, copy=False), targets, batch_size, validation, incremental
+        )
         if best_weights is not None and self.restore_best_weights:
             restore_weights(self.model_, best_weights)
         return self
 
-    def _run_epochs(self, trainer: Trainer, x: np.ndarray, targets: np.ndarray, batch_size: int,
-                    validation: tuple[np.ndarray, np.ndarray] | None, incremental: bool) -> dict[str, np.ndarray] | None:
+    def _run_epochs(
+        self,
+        trainer: Trainer,
+        x: np.ndarray,
+        targets: np.ndarray,
+        batch_size: int,
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        incremental: bool,
+    ) -> dict[str, np.ndarray] | None:
         """scikit-learn's epoch loop (one epoch for ``partial_fit``); returns the best validation epoch's weights."""
         n = x.shape[0]
         best_weights = None
@@ -251,7 +283,11 @@ class BaseMLP(BaseEstimator):
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if validation is not None and self.validation_scores_ is not None and self.best_validation_score_ is not None:
+            if (
+                validation is not None
+                and self.validation_scores_ is not None
+                and self.best_validation_score_ is not None
+            ):
                 x_val, t_val = validation
                 score = self.score(x_val, self._decode(t_val))
                 self.validation_scores_.append(score)
@@ -273,8 +309,12 @@ class BaseMLP(BaseEstimator):
                 break
         else:
             if not incremental:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                              "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                    "optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
         return best_weights
 
     @property

@@ -64,7 +64,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if first_call:
             self.classes_ = unique_labels(classes if classes is not None else y)
         elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
-            raise ValueError(f"classes={list(classes)!r} is not the same as on the first call ({list(self.classes_)!r})")
+            raise ValueError(
+                f"classes={list(classes)!r} is not the same as on the first call ({list(self.classes_)!r})"
+            )
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(f"y holds labels not in classes_ {list(self.classes_)!r}: {list(unknown[:5])!r}")
@@ -78,7 +80,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _split(self, x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
         stratify = y if np.bincount(y).min() >= 2 else None
-        x_fit, x_val, y_fit, y_val = train_test_split(x, y, test_size=self.validation_fraction, random_state=seed, stratify=stratify)
+        x_fit, x_val, y_fit, y_val = train_test_split(
+            x, y, test_size=self.validation_fraction, random_state=seed, stratify=stratify
+        )
         return x_fit, y_fit, x_val, y_val
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:

@@ -6,6 +6,17 @@ from .state import read_checkpoint, write_checkpoint
 from .trainer import Trainer, TrainingDiverged, fit
 
 __all__ = [
-    "CSVLogger", "Callback", "EarlyStopping", "History", "JSONLLogger", "LearningRateScheduler", "ModelCheckpoint",
-    "ProgressBar", "Trainer", "TrainingDiverged", "fit", "read_checkpoint", "write_checkpoint",
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "JSONLLogger",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "Trainer",
+    "TrainingDiverged",
+    "fit",
+    "read_checkpoint",
+    "write_checkpoint",
 ]

@@ -157,8 +157,13 @@ class EarlyStopping(Callback):
             restore_weights(self.trainer.model, self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-                "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights}
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best_weights": self.best_weights,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
@@ -189,7 +194,12 @@ class LearningRateScheduler(Callback):
     def state_dict(self) -> dict[str, Any]:
         if isinstance(self.schedule, ReduceOnPlateau):
             s = self.schedule
-            return {"current": s.current, "best": s.best, "bad_updates": s.bad_updates, "cooldown_left": s.cooldown_left}
+            return {
+                "current": s.current,
+                "best": s.best,
+                "bad_updates": s.bad_updates,
+                "cooldown_left": s.cooldown_left,
+            }
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

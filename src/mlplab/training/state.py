@@ -1,6 +1,6 @@
 """Training state: in-memory snapshots of weights, and checkpoints that resume a run exactly.
 
-A checkpoint is one ``.npz`` file written atomically (see :mod:`mlplab.persistence`):
+A checkpoint is one ``.npz`` file written atomically (see :mod:`mlplab.archive`):
 the arrays (weights, batch-norm statistics, optimizer moments, callback
 arrays) plus JSON metadata (epoch, random generator states, optimizer
 hyper-parameters, callback counters, the model's architecture).
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..archive import read_arrays, write_arrays
 from ..layers.base import Layer
 
 
@@ -69,8 +70,6 @@ def join_arrays(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 def write_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """Write a training state (nested dicts of JSON-able values and arrays) atomically to ``path``."""
-    from ..persistence import write_arrays
-
     meta, arrays = split_arrays(state, "state")
     path = Path(path)
     write_arrays(path, arrays, {"format": "mlplab-checkpoint", "version": 1, "state": meta})
@@ -79,8 +78,6 @@ def write_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read what :func:`write_checkpoint` wrote; a file of another kind gets a ``ValueError``."""
-    from ..persistence import read_arrays
-
     meta, arrays = read_arrays(path)
     if meta.get("format") != "mlplab-checkpoint":
         raise ValueError(f"{path} is not an mlplab checkpoint (format {meta.get('format')!r})")

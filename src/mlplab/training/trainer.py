@@ -91,11 +91,16 @@ class Trainer:
         self.clip_value = None if clip_value is None else check_positive("clip_value", clip_value)
         self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
         if isinstance(optimizer, Optimizer):
-            given = [name for name, value in (("lr", lr), ("l1", l1), ("l2", l2), ("optimizer_options", optimizer_options))
-                     if value is not None]
+            given = [
+                name
+                for name, value in (("lr", lr), ("l1", l1), ("l2", l2), ("optimizer_options", optimizer_options))
+                if value is not None
+            ]
             if given:
-                raise ValueError(f"{', '.join(given)} apply to an optimizer given by name; the {type(optimizer).__name__} "
-                                 "object passed holds its own: set them when creating it")
+                raise ValueError(
+                    f"{', '.join(given)} apply to an optimizer given by name; the {type(optimizer).__name__} "
+                    "object passed holds its own: set them when creating it"
+                )
             self.optimizer = optimizer
         else:
             l1 = check_positive("l1", 0.0 if l1 is None else l1, allow_zero=True)
@@ -192,7 +197,9 @@ class Trainer:
             logs = self._run_epoch(x, y, validation_data)
         return logs
 
-    def _run_epoch(self, x: np.ndarray, y: np.ndarray, validation_data: tuple[np.ndarray, np.ndarray] | None) -> dict[str, float]:
+    def _run_epoch(
+        self, x: np.ndarray, y: np.ndarray, validation_data: tuple[np.ndarray, np.ndarray] | None
+    ) -> dict[str, float]:
         """One epoch between its hooks; divergence or Ctrl-C restore (and checkpoint) the epoch's start."""
         snapshot = self.state_dict()
         self._call("on_epoch_begin", self.epoch, {})

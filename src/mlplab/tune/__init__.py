@@ -14,6 +14,17 @@ from .space import DEFAULT_SPACE, Dimension, SearchSpace, SearchSpaceError
 from .study import PRUNERS, SAMPLERS, make_pruner, make_sampler
 
 __all__ = [
-    "DEFAULT_SPACE", "METRICS", "PRUNERS", "SAMPLERS", "Dimension", "SearchSpace", "SearchSpaceError",
-    "TrainObjective", "TuneResult", "make_pruner", "make_sampler", "stored_space", "tune",
+    "DEFAULT_SPACE",
+    "METRICS",
+    "PRUNERS",
+    "SAMPLERS",
+    "Dimension",
+    "SearchSpace",
+    "SearchSpaceError",
+    "TrainObjective",
+    "TuneResult",
+    "make_pruner",
+    "make_sampler",
+    "stored_space",
+    "tune",
 ]

@@ -41,4 +41,6 @@ def retrain_and_test(config: Config, epochs: int, run_dir: Path, verbose: int = 
     seconds = time.perf_counter() - start
     save(model, run_dir / "best.npz")
     title = f"mlplab tune: best configuration retrained on {data.name} (train + validation)"
-    return test_and_report(run_dir, title, config, trainer, data, {"epochs": trainer.epoch, "train_seconds": round(seconds, 2)})
+    return test_and_report(
+        run_dir, title, config, trainer, data, {"epochs": trainer.epoch, "train_seconds": round(seconds, 2)}
+    )

@@ -33,14 +33,18 @@ _DATA: dict[tuple[Any, ...], tuple[Dataset, Split]] = {}
 def direction_of(metric: str) -> str:
     """``"maximize"`` or ``"minimize"``; any metric other than validation accuracy or loss is refused."""
     if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)} (the test set is never used to choose), got {metric!r}")
+        raise ValueError(
+            f"metric must be one of {', '.join(METRICS)} (the test set is never used to choose), got {metric!r}"
+        )
     return METRICS[metric]
 
 
 def training_data(config: Config) -> tuple[Dataset, Split]:
     """The dataset and its training/validation split, loaded once per process and shared by its trials."""
-    key = tuple(getattr(config, k) for k in ("dataset", "data_dir", "seed", "val_fraction", "expand", "points",
-                                            "noise", "test_fraction"))
+    key = tuple(
+        getattr(config, k)
+        for k in ("dataset", "data_dir", "seed", "val_fraction", "expand", "points", "noise", "test_fraction")
+    )
     if key not in _DATA:
         data = load_data(config)
         _DATA[key] = (data, split_data(config, data))

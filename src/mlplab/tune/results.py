@@ -34,7 +34,9 @@ def trial_rows(study: optuna.Study, names: list[str]) -> list[dict[str, Any]]:
             "value": trial.value,
             "epochs": trial.user_attrs.get("epochs", len(trial.intermediate_values) or None),
             "best_epoch": trial.user_attrs.get("best_epoch"),
-            "seconds": trial.user_attrs.get("seconds", round(trial.duration.total_seconds(), 2) if trial.duration else None),
+            "seconds": trial.user_attrs.get(
+                "seconds", round(trial.duration.total_seconds(), 2) if trial.duration else None
+            ),
             "worker": trial.user_attrs.get("worker"),
         }
         row.update({name: trial.params.get(name) for name in names})
@@ -128,15 +130,26 @@ def _cell(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def write_report(out_dir: Path, *, study: optuna.Study, summary: dict[str, Any], rows: list[dict[str, Any]],
-                 figures: list[tuple[str, Path]], final: dict[str, Any] | None) -> Path:
+def write_report(
+    out_dir: Path,
+    *,
+    study: optuna.Study,
+    summary: dict[str, Any],
+    rows: list[dict[str, Any]],
+    figures: list[tuple[str, Path]],
+    final: dict[str, Any] | None,
+) -> Path:
     """``report.md``: the search's settings and outcome, the best configuration, the figures and every trial."""
     lines = [f"# mlplab tune: {summary['study']}", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {_cell(value)} |" for key, value in summary.items()]
     if final:
-        lines += ["", "## The best configuration, retrained on training + validation data", "",
-                  f"Test accuracy **{final['test_accuracy']:.4f}** (test loss {final['test_loss']:.4f}) after "
-                  f"{final['epochs']} epochs; run folder `{final['run_dir']}`."]
+        lines += [
+            "",
+            "## The best configuration, retrained on training + validation data",
+            "",
+            f"Test accuracy **{final['test_accuracy']:.4f}** (test loss {final['test_loss']:.4f}) after "
+            f"{final['epochs']} epochs; run folder `{final['run_dir']}`.",
+        ]
     for caption, path in figures:
         lines += ["", f"## {caption}", "", f"![{caption}]({path.name})"]
     if rows:

@@ -80,7 +80,9 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"another mlplab tune is running in {out_dir}; wait for it or use another --out") from None
+            raise RuntimeError(
+                f"another mlplab tune is running in {out_dir}; wait for it or use another --out"
+            ) from None
         yield
 
 
@@ -168,15 +170,25 @@ def tune(
         baseline = space.baseline() if sampler != "grid" else None
         if baseline is not None and not study.get_trials(deepcopy=False):
             study.enqueue_trial(baseline, user_attrs={"baseline": True}, skip_if_exists=True)
-        requeue_interrupted(study, stale_running=storage is None, host=None if storage is None else socket.gethostname())
+        requeue_interrupted(
+            study, stale_running=storage is None, host=None if storage is None else socket.gethostname()
+        )
         trials_so_far = len(study.get_trials(deepcopy=False))
         machine = 0 if storage is None else zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode()) % 1_000_000
         n_workers = min(int(workers), max(1, budget_left(study, budget)))
         plans = [
             WorkerPlan(
-                storage_url=storage, out_dir=out_dir, study_name=study_name, sampler=sampler, space=space,
-                seed=seed + machine + 1000 * k + trials_so_far, pruner=pruner, n_trials=budget,
-                objective=TrainObjective(space, metric), threads=threads_per_worker(n_workers), verbose=verbose,
+                storage_url=storage,
+                out_dir=out_dir,
+                study_name=study_name,
+                sampler=sampler,
+                space=space,
+                seed=seed + machine + 1000 * k + trials_so_far,
+                pruner=pruner,
+                n_trials=budget,
+                objective=TrainObjective(space, metric),
+                threads=threads_per_worker(n_workers),
+                verbose=verbose,
                 n_startup_trials=max(3, min(10, budget // 3)),
             )
             for k in range(n_workers)
@@ -202,10 +214,15 @@ def _settle(study: optuna.Study, space: SearchSpace, sampler: str | None, metric
         study.set_user_attr("search", search)
         study.set_user_attr("sampler", sampler)
         return sampler, metric
-    differ = [name for name, ours, theirs in (("search space", search["space"], stored["space"]),
-                                               ("metric", metric, stored["metric"]),
-                                               ("sampler", sampler, study.user_attrs.get("sampler")))
-              if ours != theirs]
+    differ = [
+        name
+        for name, ours, theirs in (
+            ("search space", search["space"], stored["space"]),
+            ("metric", metric, stored["metric"]),
+            ("sampler", sampler, study.user_attrs.get("sampler")),
+        )
+        if ours != theirs
+    ]
     if differ:
         raise SearchSpaceError(
             f"study {study.study_name!r} in this storage was created with another {' and '.join(differ)}; "
@@ -214,8 +231,16 @@ def _settle(study: optuna.Study, space: SearchSpace, sampler: str | None, metric
     return sampler, metric
 
 
-def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir: Path, final: bool,
-                   verbose: bool, search_seconds: float, sampler: str) -> TuneResult:
+def _write_results(
+    study: optuna.Study,
+    space: SearchSpace,
+    metric: str,
+    out_dir: Path,
+    final: bool,
+    verbose: bool,
+    search_seconds: float,
+    sampler: str,
+) -> TuneResult:
     """``trials.csv``, ``best.yaml``, the plots, the retrained best model and ``report.md``."""
     rows = trial_rows(study, space.names)
     write_trials_csv(rows, out_dir / "trials.csv")
@@ -230,8 +255,10 @@ def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir
     best_config = final_result = None
     if best is not None:
         best_config = space.config_for(best.params)
-        comment = (f"best of {len(rows)} trials of study {study.study_name}: {metric} {best.value:.4f} (trial {best.number})\n"
-                   f"train it with: mlplab train --config {out_dir / 'best.yaml'}")
+        comment = (
+            f"best of {len(rows)} trials of study {study.study_name}: {metric} {best.value:.4f} (trial {best.number})\n"
+            f"train it with: mlplab train --config {out_dir / 'best.yaml'}"
+        )
         write_best_config(best_config, out_dir / "best.yaml", comment)
         if final:
             if verbose:
@@ -249,5 +276,15 @@ def _write_results(study: optuna.Study, space: SearchSpace, metric: str, out_dir
         "search seconds (this run)": round(search_seconds, 1),
     }
     write_report(out_dir, study=study, summary=summary, rows=rows, figures=figures, final=final_result)
-    return TuneResult(study, metric, None if best is None else best.value, None if best is None else best.number,
-                      best_config, states, final_result, out_dir, search_seconds, search_seconds)
+    return TuneResult(
+        study,
+        metric,
+        None if best is None else best.value,
+        None if best is None else best.number,
+        best_config,
+        states,
+        final_result,
+        out_dir,
+        search_seconds,
+        search_seconds,
+    )

@@ -240,7 +240,9 @@ class SearchSpace:
         flags = {k: v for k, v in (flags or {}).items() if v is not None}
         searched = {k: v for k, v in options.items() if isinstance(v, Mapping) and k not in flags}
         if not searched:
-            raise SearchSpaceError("space", "the search space has no searched option: give at least one as {low, high} or {choices}")
+            raise SearchSpaceError(
+                "space", "the search space has no searched option: give at least one as {low, high} or {choices}"
+            )
         from_file = {k: v for k, v in options.items() if k not in searched and k not in flags}
         fixed = Config().updated(from_file, origin).updated(flags, FLAG)
         dimensions = tuple(parse_dimension(name, spec) for name, spec in searched.items())

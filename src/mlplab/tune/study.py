@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import optuna
 from optuna.storages.journal import JournalFileBackend
@@ -109,8 +108,11 @@ def requeue_interrupted(study: optuna.Study, *, stale_running: bool, host: str |
         trials = study.get_trials(deepcopy=False)
     retried = {t.system_attrs.get("failed_trial") for t in trials}
     interrupted = [
-        t for t in trials
-        if was_interrupted(t) and t.number not in retried and "failed_trial" not in t.system_attrs
+        t
+        for t in trials
+        if was_interrupted(t)
+        and t.number not in retried
+        and "failed_trial" not in t.system_attrs
         and (host is None or str(t.user_attrs.get("worker", "")).startswith(f"{host}:"))
     ]
     for trial in interrupted:
@@ -142,10 +144,12 @@ def open_study(storage_url: str | None, out_dir: Path, name: str, direction: str
     Two processes creating the tables of a fresh database at once can collide;
     the loser tries again a moment later, when the tables exist.
     """
+
     def create() -> optuna.Study:
         storage = open_storage(storage_url, out_dir)
-        return optuna.create_study(storage=storage, study_name=name, direction=StudyDirection[direction.upper()],
-                                   load_if_exists=True)
+        return optuna.create_study(
+            storage=storage, study_name=name, direction=StudyDirection[direction.upper()], load_if_exists=True
+        )
 
     for attempt in range(4):
         try:

@@ -118,7 +118,9 @@ def run_worker(plan: WorkerPlan) -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     storage = open_storage(plan.storage_url, plan.out_dir)
     sampler = make_sampler(plan.sampler, plan.space, plan.seed, plan.n_startup_trials)
-    study = optuna.load_study(study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner))
+    study = optuna.load_study(
+        study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner)
+    )
     lock = BudgetLock(plan.out_dir)
     objective = _GuardedObjective(plan.objective, lock)
     callbacks = [_print_trial] if plan.verbose else []
@@ -158,6 +160,7 @@ def threads_per_worker(workers: int) -> int | None:
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM (a scheduler, ``timeout``, ``kill``) stops the search as Ctrl-C does."""
+
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -183,8 +186,10 @@ def run_workers(plans: list[WorkerPlan]) -> None:
             run_worker(plan)
         return
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker_process, args=(plan,), name=f"mlplab-tune-{k}", daemon=True)
-                 for k, plan in enumerate(plans)]
+    processes = [
+        context.Process(target=_worker_process, args=(plan,), name=f"mlplab-tune-{k}", daemon=True)
+        for k, plan in enumerate(plans)
+    ]
     for process in processes:
         process.start()
     try:
@@ -197,7 +202,9 @@ def run_workers(plans: list[WorkerPlan]) -> None:
     if any(p.exitcode == 130 for p in failed):
         raise KeyboardInterrupt
     if failed:
-        raise RuntimeError(f"{len(failed)} worker process(es) ended with an error (exit codes {[p.exitcode for p in failed]})")
+        raise RuntimeError(
+            f"{len(failed)} worker process(es) ended with an error (exit codes {[p.exitcode for p in failed]})"
+        )
 
 
 def _interrupt(processes: list[Any]) -> None:

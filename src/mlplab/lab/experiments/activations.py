@@ -97,12 +97,18 @@ def plot_curves(lab: Lab, measured: dict[str, dict[str, np.ndarray]]) -> None:
     for ax in axes[:, 0]:
         ax.set_ylabel("f(z) and f'(z)")
     axes.flat[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle("Activations (solid) and their derivatives from the layers' backward passes (dashed), "
-                 "checked by finite differences (dots)", fontsize=10)
+    fig.suptitle(
+        "Activations (solid) and their derivatives from the layers' backward passes (dashed), "
+        "checked by finite differences (dots)",
+        fontsize=10,
+    )
     fig.tight_layout()
-    lab.figure(fig, "activations.png",
-               "Each activation layer's output and derivative on [-5, 5]; the last panel overlays the sigmoid, "
-               "tanh and ReLU derivatives (sigmoid' peaks at 0.25, tanh' at 1).")
+    lab.figure(
+        fig,
+        "activations.png",
+        "Each activation layer's output and derivative on [-5, 5]; the last panel overlays the sigmoid, "
+        "tanh and ReLU derivatives (sigmoid' peaks at 0.25, tanh' at 1).",
+    )
 
 
 class DeadUnits(Callback):
@@ -157,8 +163,9 @@ def dying_runs(lab: Lab) -> dict[str, dict[str, Any]]:
     for name, (activation, lr) in setups.items():
         model = MLP([784, HIDDEN, 10], activation=activation, rng=lab.seed + 1)
         monitor = DeadUnits(model, probe, data.x_test, data.y_test)
-        trainer = Trainer(model, optimizer="sgd", lr=lr, batch_size=64, verbose=0, rng=lab.seed + 2,
-                          callbacks=[monitor])
+        trainer = Trainer(
+            model, optimizer="sgd", lr=lr, batch_size=64, verbose=0, rng=lab.seed + 2, callbacks=[monitor]
+        )
         diverged = None
         try:
             trainer.fit(data.x_train, data.y_train, epochs=epochs)
@@ -172,8 +179,18 @@ def dying_runs(lab: Lab) -> dict[str, dict[str, Any]]:
             "zero_gradient_fraction": float(np.mean(without_gradient(model, probe, probe_labels))),
             "diverged_in_epoch": diverged,
         }
-    lab.record(dying={"data": data.name, "n_train": n_train, "n_test": n_test, "epochs": epochs, "hidden": HIDDEN,
-                      "probe_images": probe.shape[0], "batch_size": 64, "runs": runs})
+    lab.record(
+        dying={
+            "data": data.name,
+            "n_train": n_train,
+            "n_test": n_test,
+            "epochs": epochs,
+            "hidden": HIDDEN,
+            "probe_images": probe.shape[0],
+            "batch_size": 64,
+            "runs": runs,
+        }
+    )
     return runs
 
 
@@ -195,10 +212,13 @@ def plot_dying(lab: Lab, runs: dict[str, dict[str, Any]]) -> None:
     right.set_ylabel("test accuracy (%)")
     right.set_title("Test accuracy: the large rate is also unstable")
     right.legend(loc="lower right")
-    lab.figure(fig, "dying-relu.png",
-               f"784-{HIDDEN}-10 network on Fashion-MNIST pixels in [0, 1], plain SGD with batch 64: share of hidden "
-               "units that never fire on a fixed batch of 1000 training images after each epoch, and test accuracy. "
-               "Leaky units (dashed) may sit below zero too but keep a gradient.")
+    lab.figure(
+        fig,
+        "dying-relu.png",
+        f"784-{HIDDEN}-10 network on Fashion-MNIST pixels in [0, 1], plain SGD with batch 64: share of hidden "
+        "units that never fire on a fixed batch of 1000 training images after each epoch, and test accuracy. "
+        "Leaky units (dashed) may sit below zero too but keep a gradient.",
+    )
 
 
 @experiment("activations", "Activation functions, derivatives and dying ReLUs", sources="S0, S1, S3")
@@ -240,8 +260,11 @@ def run(lab: Lab) -> None:
         "tanh squashes its input into (−1, 1) — not (0, 1) as S1 says — and is zero-centred; "
         "the sigmoid's range is (0, 1)",
         "S1",
-        -1 < tanh_v.min() < -0.99 and 0.99 < tanh_v.max() < 1 and abs(tanh_v[GRID == 0][0]) < 1e-15
-        and 0 < sigmoid_v.min() < 0.01 and 0.99 < sigmoid_v.max() < 1,
+        -1 < tanh_v.min() < -0.99
+        and 0.99 < tanh_v.max() < 1
+        and abs(tanh_v[GRID == 0][0]) < 1e-15
+        and 0 < sigmoid_v.min() < 0.01
+        and 0.99 < sigmoid_v.max() < 1,
         f"tanh on [-5, 5] spans [{tanh_v.min():.5f}, {tanh_v.max():.5f}], tanh(0) = {tanh_v[GRID == 0][0]:g}; "
         f"sigmoid spans [{sigmoid_v.min():.5f}, {sigmoid_v.max():.5f}]",
     )
@@ -259,18 +282,23 @@ def run(lab: Lab) -> None:
         "Each activation's derivative (the layers' backward passes) is right: it matches central differences and "
         "mlplab.functional; the step's derivative is 0 wherever it exists, so no gradient flows through it",
         "S0, S3",
-        worst_fd < 1e-6 and max(functional_errors.values()) < 1e-12
+        worst_fd < 1e-6
+        and max(functional_errors.values()) < 1e-12
         and not np.any(measured["step (Heaviside)"]["derivative"]),
         f"largest |backward − central difference| = {worst_fd:.1e} (at |z| > {KINK:g}); "
         f"largest |backward − functional| = {max(functional_errors.values()):.1e}; "
         f"step' is 0 at all {GRID.size} points",
     )
-    normal, large, leaky = (runs[f"ReLU, lr {NORMAL_LR:g}"], runs[f"ReLU, lr {LARGE_LR:g}"],
-                            runs[f"leaky ReLU, lr {LARGE_LR:g}"])
+    normal, large, leaky = (
+        runs[f"ReLU, lr {NORMAL_LR:g}"],
+        runs[f"ReLU, lr {LARGE_LR:g}"],
+        runs[f"leaky ReLU, lr {LARGE_LR:g}"],
+    )
     lab.claim(
         "ReLU suffers from dying units: after a large learning-rate step many units never activate again",
         "S0",
-        large["dead_fraction"][-1] >= 0.1 and large["dead_fraction"][-1] >= 5 * normal["dead_fraction"][-1] + 0.01
+        large["dead_fraction"][-1] >= 0.1
+        and large["dead_fraction"][-1] >= 5 * normal["dead_fraction"][-1] + 0.01
         and large["zero_gradient_fraction"] >= large["dead_fraction"][-1],
         f"hidden units never active on the probe images after the last epoch: {100 * large['dead_fraction'][-1]:.1f} % "
         f"at lr {LARGE_LR:g} vs {100 * normal['dead_fraction'][-1]:.1f} % at lr {NORMAL_LR:g} "

@@ -83,15 +83,24 @@ def train(model: MLP, target: Target, epochs: int, rng: np.random.Generator) -> 
     """Fit ``model`` to ``target`` with Adam and an exponentially decaying learning rate."""
     x, y = target.points(N_TRAIN)
     x_test, y_test = target.points(N_TEST)
-    trainer = Trainer(model, loss=MSE(), optimizer="adam", lr=LR, batch_size=BATCH, verbose=0, rng=rng,
-                      schedule=ExponentialDecay(LR, FINAL_LR, epochs))
+    trainer = Trainer(
+        model,
+        loss=MSE(),
+        optimizer="adam",
+        lr=LR,
+        batch_size=BATCH,
+        verbose=0,
+        rng=rng,
+        schedule=ExponentialDecay(LR, FINAL_LR, epochs),
+    )
     trainer.fit(x, y, epochs=epochs)
     prediction = trainer.predict(x_test)
     return Fit(trainer.evaluate(x, y)["loss"], float(np.mean((prediction - y_test) ** 2)), prediction[:, 0])
 
 
-def best_fit(sizes: list[int], activation: str, target: Target, epochs: int, restarts: int,
-             rng: np.random.Generator) -> Fit:
+def best_fit(
+    sizes: list[int], activation: str, target: Target, epochs: int, restarts: int, rng: np.random.Generator
+) -> Fit:
     """The restart with the lowest training loss (the test grid plays no part in the choice)."""
     fits = [train(MLP(sizes, activation=activation, rng=rng), target, epochs, rng) for _ in range(restarts)]
     return min(fits, key=lambda fit: fit.train_mse)
@@ -126,12 +135,15 @@ def plot_errors(lab: Lab, widths: tuple[int, ...], errors: dict[str, dict[str, l
         ax.legend()
     axes[0].set_ylabel("test MSE on 2001 grid points (log scale)")
     fig.suptitle("Wider hidden layer, smaller error: the universal approximation theorem at work", fontsize=10)
-    lab.figure(fig, "error-vs-width.png",
-               "Test mean squared error of [1, width, 1] networks against the width, for three continuous functions "
-               "and two hidden activations (best of the restarts by training loss). Two ReLU units represent |x| "
-               "exactly (below 1e-6 is float32 rounding); tanh units must grow steep to bend at the kink, and Adam "
-               "is slow to find such weights, so tanh's |x| curve levels off: the theorem says the weights exist, "
-               "not that training finds them.")
+    lab.figure(
+        fig,
+        "error-vs-width.png",
+        "Test mean squared error of [1, width, 1] networks against the width, for three continuous functions "
+        "and two hidden activations (best of the restarts by training loss). Two ReLU units represent |x| "
+        "exactly (below 1e-6 is float32 rounding); tanh units must grow steep to bend at the kink, and Adam "
+        "is slow to find such weights, so tanh's |x| curve levels off: the theorem says the weights exist, "
+        "not that training finds them.",
+    )
 
 
 def plot_fits(lab: Lab, shown: tuple[int, ...], predictions: dict[str, dict[str, dict[int, np.ndarray]]]) -> None:
@@ -143,8 +155,13 @@ def plot_fits(lab: Lab, shown: tuple[int, ...], predictions: dict[str, dict[str,
             x, y = target.points(N_TEST)
             ax.plot(x[:, 0], y[:, 0], color="black", lw=3, alpha=0.35, label="target")
             for width, color in zip(shown, colors):
-                ax.plot(x[:, 0], predictions[activation][target.name][width], color=color, lw=1.2,
-                        label=f"{width} unit{'s' if width > 1 else ''}")
+                ax.plot(
+                    x[:, 0],
+                    predictions[activation][target.name][width],
+                    color=color,
+                    lw=1.2,
+                    label=f"{width} unit{'s' if width > 1 else ''}",
+                )
             ax.set_title(f"{target.name}, {ACTIVATION_NAMES[activation]} hidden layer", fontsize=9)
             ax.set_xlabel("x")
         row[0].set_ylabel("network output")
@@ -154,13 +171,17 @@ def plot_fits(lab: Lab, shown: tuple[int, ...], predictions: dict[str, dict[str,
     lab.figure(fig, "fits.png", f"Network outputs on the test grid for widths {', '.join(map(str, shown))}.")
 
 
-def plot_depth(lab: Lab, x: np.ndarray, y: np.ndarray, curves: dict[str, np.ndarray],
-               errors: dict[str, float], collapse_gap: float) -> None:
+def plot_depth(
+    lab: Lab, x: np.ndarray, y: np.ndarray, curves: dict[str, np.ndarray], errors: dict[str, float], collapse_gap: float
+) -> None:
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
     left.plot(x, y, color="black", lw=3, alpha=0.35, label="sin x")
-    styles = {"linear regression": ("tab:orange", "-", 4), "5 linear layers": ("tab:red", "--", 1.5),
-              "5 tanh layers": ("tab:blue", "-", 1.5)}
+    styles = {
+        "linear regression": ("tab:orange", "-", 4),
+        "5 linear layers": ("tab:red", "--", 1.5),
+        "5 tanh layers": ("tab:blue", "-", 1.5),
+    }
     for name, (color, ls, lw) in styles.items():
         left.plot(x, curves[name], color=color, ls=ls, lw=lw, alpha=0.6 if lw > 2 else 1, label=name)
     left.set_xlabel("x")
@@ -176,10 +197,13 @@ def plot_depth(lab: Lab, x: np.ndarray, y: np.ndarray, curves: dict[str, np.ndar
     right.set_xlabel("test MSE on sin x (log scale)")
     right.set_title("Depth helps only with non-linear units")
     right.invert_yaxis()
-    lab.figure(fig, "depth.png",
-               "A 5-layer network with identity activations collapses to one linear map and fits sin x no better "
-               "than linear regression (its line lies on the regression line); with tanh activations the same depth "
-               "fits it.")
+    lab.figure(
+        fig,
+        "depth.png",
+        "A 5-layer network with identity activations collapses to one linear map and fits sin x no better "
+        "than linear regression (its line lies on the regression line); with tanh activations the same depth "
+        "fits it.",
+    )
 
 
 @experiment("approximation", "Universal approximation and depth", sources="S1, S3")
@@ -191,8 +215,9 @@ def run(lab: Lab) -> None:
     else:
         widths, shown, epochs, restarts = (1, 2, 4, 8, 16, 32, 64), (1, 2, 8, 64), 1500, 2
     errors: dict[str, dict[str, list[float]]] = {a: {t.name: [] for t in TARGETS} for a in HIDDEN_ACTIVATIONS}
-    predictions: dict[str, dict[str, dict[int, np.ndarray]]] = {a: {t.name: {} for t in TARGETS}
-                                                                  for a in HIDDEN_ACTIVATIONS}
+    predictions: dict[str, dict[str, dict[int, np.ndarray]]] = {
+        a: {t.name: {} for t in TARGETS} for a in HIDDEN_ACTIVATIONS
+    }
     with threadpool_limits(1, user_api="blas"):  # small matrices: one BLAS thread is fastest, same sums anywhere
         for activation in HIDDEN_ACTIVATIONS:
             for target in TARGETS:
@@ -205,8 +230,7 @@ def run(lab: Lab) -> None:
         linear_net = MLP(DEEP_SIZES, activation="identity", rng=lab.rng)
         linear_fit = train(linear_net, sine, epochs, lab.rng)
         tanh_fit = best_fit(DEEP_SIZES, "tanh", sine, epochs, restarts, lab.rng)
-    lab.record(widths=widths, epochs=epochs, restarts=restarts, batch_size=BATCH, lr=[LR, FINAL_LR],
-               test_mse=errors)
+    lab.record(widths=widths, epochs=epochs, restarts=restarts, batch_size=BATCH, lr=[LR, FINAL_LR], test_mse=errors)
     plot_errors(lab, widths, errors)
     plot_fits(lab, shown, predictions)
 
@@ -232,24 +256,42 @@ def run(lab: Lab) -> None:
         regression_slope=coefficients[0, 0],
         regression_intercept=coefficients[1, 0],
         collapse_max_abs_difference=collapse_gap,
-        train_mse={"linear regression": regression_train, "5 linear layers": linear_fit.train_mse,
-                   "5 tanh layers": tanh_fit.train_mse},
+        train_mse={
+            "linear regression": regression_train,
+            "5 linear layers": linear_fit.train_mse,
+            "5 tanh layers": tanh_fit.train_mse,
+        },
         depth_test_mse=depth_errors,
     )
-    plot_depth(lab, x_test[:, 0], y_test[:, 0],
-               {"linear regression": regression_line, "5 linear layers": linear_fit.prediction,
-                "5 tanh layers": tanh_fit.prediction}, depth_errors, collapse_gap)
+    plot_depth(
+        lab,
+        x_test[:, 0],
+        y_test[:, 0],
+        {
+            "linear regression": regression_line,
+            "5 linear layers": linear_fit.prediction,
+            "5 tanh layers": tanh_fit.prediction,
+        },
+        depth_errors,
+        collapse_gap,
+    )
 
-    drops = {(a, t.name): errors[a][t.name][0] / min(errors[a][t.name][-3:]) for a in HIDDEN_ACTIVATIONS
-             for t in TARGETS}
+    drops = {
+        (a, t.name): errors[a][t.name][0] / min(errors[a][t.name][-3:]) for a in HIDDEN_ACTIVATIONS for t in TARGETS
+    }
     lab.claim(
         "One hidden layer with enough units approximates a continuous function: the test error falls by an order "
         "of magnitude or more as the width grows from 1 unit",
         "S1, S3",
         min(drops.values()) >= 10,
-        "test MSE from 1 to " + str(widths[-1]) + " units: " + "; ".join(
+        "test MSE from 1 to "
+        + str(widths[-1])
+        + " units: "
+        + "; ".join(
             f"{t.name} {errors[a][t.name][0]:.1e} → {errors[a][t.name][-1]:.1e} ({ACTIVATION_NAMES[a]})"
-            for a in HIDDEN_ACTIVATIONS for t in TARGETS)
+            for a in HIDDEN_ACTIVATIONS
+            for t in TARGETS
+        )
         + f"; every error falls at least {min(drops.values()):.0f}× from 1 unit to the best of the widest three",
     )
     lab.claim(

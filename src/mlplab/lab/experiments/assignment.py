@@ -124,8 +124,15 @@ def improved_trainer(epochs: int, seed: int) -> Trainer:
     """Question 3: ReLU, 256 and 128 units, dropout, L2, Adam with an exponential decay to 1/100 of the rate."""
     model = MLP(Q3_SIZES, activation="relu", dropout=Q3_DROPOUT, rng=seed)
     return Trainer(
-        model, loss="softmax_cross_entropy", optimizer="adam", lr=Q3_LR, batch_size=Q3_BATCH, l2=Q3_L2,
-        schedule=schedule_for("exponential", Q3_LR, epochs), verbose=0, rng=seed,
+        model,
+        loss="softmax_cross_entropy",
+        optimizer="adam",
+        lr=Q3_LR,
+        batch_size=Q3_BATCH,
+        l2=Q3_L2,
+        schedule=schedule_for("exponential", Q3_LR, epochs),
+        verbose=0,
+        rng=seed,
     )
 
 
@@ -217,16 +224,27 @@ def plot_q1(
     zoom.set_ylabel("f(x)")
     zoom.set_title("The first 11 steps of gradient descent from x = 0")
     zoom.legend(loc="lower right")
-    lab.figure(fig, "q1-function.png", "Q1: f(x) with its critical points (left) and the first gradient-descent "
-               "steps for each rate, which all walk left to the local minimum at x* = -0.843 (right).")
+    lab.figure(
+        fig,
+        "q1-function.png",
+        "Q1: f(x) with its critical points (left) and the first gradient-descent "
+        "steps for each rate, which all walk left to the local minimum at x* = -0.843 (right).",
+    )
 
     fig, (position, gap) = plt.subplots(1, 2, figsize=(11, 4))
     iterations = np.arange(Q1_ITERATIONS + 1)
     for rate, path in paths.items():
         label = f"rate {rate} ({'never' if steps[rate] is None else steps[rate]} iterations)"
         position.plot(iterations, path, "o-", ms=2.5, lw=1, color=colors[rate], label=label)
-        gap.semilogy(iterations, np.maximum(f(path) - f(reached), FLOOR), "o-", ms=2.5, lw=1, color=colors[rate],
-                     label=f"rate {rate}")
+        gap.semilogy(
+            iterations,
+            np.maximum(f(path) - f(reached), FLOOR),
+            "o-",
+            ms=2.5,
+            lw=1,
+            color=colors[rate],
+            label=f"rate {rate}",
+        )
     position.axhline(reached, color="grey", ls=":", label=f"x* = {reached:.4f}")
     position.set_xlabel("iteration t")
     position.set_ylabel("x_t")
@@ -236,8 +254,12 @@ def plot_q1(
     gap.set_ylabel(f"f(x_t) − f(x*)  (log scale, floored at {FLOOR:g})")
     gap.set_title(f"Convergence of f(x_t) to the local minimum f(x*) = {f(reached):.4f}")
     gap.legend()
-    lab.figure(fig, "q1-convergence.png", "Q1: the iterates x_t and the gap f(x_t) - f(x*) per iteration: 0.05 "
-               "converges fastest, 0.1 oscillates around x*, 0.01 creeps.")
+    lab.figure(
+        fig,
+        "q1-convergence.png",
+        "Q1: the iterates x_t and the gap f(x_t) - f(x*) per iteration: 0.05 "
+        "converges fastest, 0.1 oscillates around x*, 0.01 creeps.",
+    )
 
 
 def question_2_and_3(lab: Lab) -> None:
@@ -264,8 +286,16 @@ def question_2_and_3(lab: Lab) -> None:
         q2_history=chosen.history,
         q2_test_accuracy=chosen.test_accuracy,
         q2_train_seconds=chosen.train_seconds,
-        q3_config={"sizes": Q3_SIZES, "activation": "relu", "dropout": Q3_DROPOUT, "l2": Q3_L2, "optimizer": "adam",
-                   "lr": Q3_LR, "schedule": "exponential to lr/100", "batch_size": Q3_BATCH},
+        q3_config={
+            "sizes": Q3_SIZES,
+            "activation": "relu",
+            "dropout": Q3_DROPOUT,
+            "l2": Q3_L2,
+            "optimizer": "adam",
+            "lr": Q3_LR,
+            "schedule": "exponential to lr/100",
+            "batch_size": Q3_BATCH,
+        },
         q3_history=improved.history,
         q3_test_accuracy=improved.test_accuracy,
         q3_train_seconds=improved.train_seconds,
@@ -305,8 +335,14 @@ def plot_q2(lab: Lab, shallow: dict[float, Run], best_rate: float) -> None:
     chosen = shallow[best_rate]
     fig, (rates, loss, accuracy) = plt.subplots(1, 3, figsize=(11, 3.8))
     rates.semilogx(Q2_RATES, [100 * shallow[r].val_accuracy for r in Q2_RATES], "o-", label="validation")
-    rates.semilogx(Q2_RATES, [100 * shallow[r].test_accuracy for r in Q2_RATES], "s--", ms=3, alpha=0.6,
-                   label="test (not used to choose)")
+    rates.semilogx(
+        Q2_RATES,
+        [100 * shallow[r].test_accuracy for r in Q2_RATES],
+        "s--",
+        ms=3,
+        alpha=0.6,
+        label="test (not used to choose)",
+    )
     rates.plot(best_rate, 100 * chosen.val_accuracy, "r*", ms=14, label=f"chosen: {best_rate:g}")
     rates.set_xlabel("learning rate (log scale)")
     rates.set_ylabel("accuracy after the last epoch (%)")
@@ -326,8 +362,12 @@ def plot_q2(lab: Lab, shallow: dict[float, Run], best_rate: float) -> None:
     accuracy.set_ylabel("accuracy (%)")
     accuracy.set_title(f"Chosen run (rate {best_rate:g}): accuracy")
     accuracy.legend()
-    lab.figure(fig, "q2-learning-rate.png", "Q2: validation accuracy of the 784-100-10 sigmoid network for each "
-               "learning rate (left; the rate is chosen on validation), and the chosen run's loss and accuracy.")
+    lab.figure(
+        fig,
+        "q2-learning-rate.png",
+        "Q2: validation accuracy of the 784-100-10 sigmoid network for each "
+        "learning rate (left; the rate is chosen on validation), and the chosen run's loss and accuracy.",
+    )
 
 
 def plot_q3(lab: Lab, chosen: Run, improved: Run, best_rate: float) -> None:
@@ -339,8 +379,14 @@ def plot_q3(lab: Lab, chosen: Run, improved: Run, best_rate: float) -> None:
         ("Q3 (256-128 ReLU, dropout, L2, Adam)", improved, "tab:orange"),
     )
     for label, run, color in runs:
-        accuracy.plot(epochs, 100 * np.array(run.history["val_accuracy"]), "o-", ms=3, color=color,
-                      label=f"{label}: test {100 * run.test_accuracy:.2f}%")
+        accuracy.plot(
+            epochs,
+            100 * np.array(run.history["val_accuracy"]),
+            "o-",
+            ms=3,
+            color=color,
+            label=f"{label}: test {100 * run.test_accuracy:.2f}%",
+        )
         accuracy.plot(epochs, 100 * np.array(run.history["accuracy"]), ":", color=color)
         loss.semilogy(epochs, run.history["loss"], ":", color=color, label=f"{label.split()[0]} training")
         loss.semilogy(epochs, run.history["val_loss"], "o-", ms=3, color=color, label=f"{label.split()[0]} validation")
@@ -352,8 +398,12 @@ def plot_q3(lab: Lab, chosen: Run, improved: Run, best_rate: float) -> None:
     loss.set_ylabel("cross-entropy (nats per image, log scale)")
     loss.set_title("Training (dotted) and validation (solid) loss")
     loss.legend()
-    lab.figure(fig, "q3-vs-q2.png", "Q3 against Q2: validation and training accuracy and loss per epoch; the legend "
-               "gives each network's test accuracy.")
+    lab.figure(
+        fig,
+        "q3-vs-q2.png",
+        "Q3 against Q2: validation and training accuracy and loss per epoch; the legend "
+        "gives each network's test accuracy.",
+    )
 
 
 @experiment("assignment", "Assignment 6 of S3: gradient descent, a shallow network and a better one", sources="S3")

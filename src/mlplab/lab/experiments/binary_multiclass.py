@@ -62,8 +62,15 @@ class BinaryNetwork:
     def __init__(self, n_in: int, hidden: int, recipe: Recipe, seed: int) -> None:
         self.model = MLP([n_in, hidden, 1], activation=recipe.activation, output_activation="sigmoid", rng=seed)
         self.recipe = recipe
-        self.trainer = Trainer(self.model, loss=BinaryCrossEntropy(), optimizer="adam", lr=recipe.lr,
-                               batch_size=recipe.batch_size, verbose=0, rng=seed)
+        self.trainer = Trainer(
+            self.model,
+            loss=BinaryCrossEntropy(),
+            optimizer="adam",
+            lr=recipe.lr,
+            batch_size=recipe.batch_size,
+            verbose=0,
+            rng=seed,
+        )
         self.losses: list[float] = []
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> BinaryNetwork:
@@ -102,8 +109,9 @@ def _parameter_count(model: MLP) -> int:
     return int(sum(p.size for p in model.parameters()))
 
 
-def _one_vs_all(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, n_classes: int, hidden: int,
-                recipe: Recipe, seed: int) -> Outcome:
+def _one_vs_all(
+    x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, n_classes: int, hidden: int, recipe: Recipe, seed: int
+) -> Outcome:
     seeds = _seeds(seed)
     ova = OneVsAll(lambda: BinaryNetwork(x.shape[1], hidden, recipe, next(seeds)), n_classes=n_classes).fit(x, y)
     probabilities = ova.decision_function(xt)
@@ -111,14 +119,34 @@ def _one_vs_all(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, n_
     return Outcome(float(np.mean(ova.predict(xt) == yt)), probabilities, count, ova.decision_function)
 
 
-def _single_network(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, n_classes: int, hidden: int,
-                    recipe: Recipe, seed: int, output: str) -> Outcome:
+def _single_network(
+    x: np.ndarray,
+    y: np.ndarray,
+    xt: np.ndarray,
+    yt: np.ndarray,
+    n_classes: int,
+    hidden: int,
+    recipe: Recipe,
+    seed: int,
+    output: str,
+) -> Outcome:
     """One ``n_in-hidden-N`` network: softmax + cross-entropy (``output="softmax"``) or sigmoid + MSE on one-hot."""
     use_softmax = output == "softmax"
-    model = MLP([x.shape[1], hidden, n_classes], activation=recipe.activation,
-                output_activation="identity" if use_softmax else "sigmoid", rng=seed)
-    trainer = Trainer(model, loss="softmax_cross_entropy" if use_softmax else "mse", optimizer="adam", lr=recipe.lr,
-                      batch_size=recipe.batch_size, verbose=0, rng=seed)
+    model = MLP(
+        [x.shape[1], hidden, n_classes],
+        activation=recipe.activation,
+        output_activation="identity" if use_softmax else "sigmoid",
+        rng=seed,
+    )
+    trainer = Trainer(
+        model,
+        loss="softmax_cross_entropy" if use_softmax else "mse",
+        optimizer="adam",
+        lr=recipe.lr,
+        batch_size=recipe.batch_size,
+        verbose=0,
+        rng=seed,
+    )
     trainer.fit(x, y if use_softmax else np.eye(n_classes, dtype=np.float32)[y], epochs=recipe.epochs)
 
     def predict(points: np.ndarray) -> np.ndarray:
@@ -128,8 +156,9 @@ def _single_network(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray
     return Outcome(float(np.mean(probabilities.argmax(axis=1) == yt)), probabilities, _parameter_count(model), predict)
 
 
-def _compare(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, hidden: int, recipe: Recipe,
-             seed: int) -> dict[str, Outcome]:
+def _compare(
+    x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray, hidden: int, recipe: Recipe, seed: int
+) -> dict[str, Outcome]:
     """The three multi-class classifiers, each with ``n_classes * hidden`` hidden units in total."""
     k = int(y.max()) + 1
     return {
@@ -149,8 +178,15 @@ def _train_binary(x: np.ndarray, y: np.ndarray, hidden: int | None, recipe: Reci
     """S0's binary network (``hidden`` = 3) or, with ``hidden=None``, logistic regression (no hidden layer)."""
     sizes = [2, 1] if hidden is None else [2, hidden, 1]
     model = MLP(sizes, activation=recipe.activation, output_activation="sigmoid", rng=seed)
-    trainer = Trainer(model, loss=BinaryCrossEntropy(), optimizer="adam", lr=recipe.lr, batch_size=recipe.batch_size,
-                      verbose=0, rng=seed)
+    trainer = Trainer(
+        model,
+        loss=BinaryCrossEntropy(),
+        optimizer="adam",
+        lr=recipe.lr,
+        batch_size=recipe.batch_size,
+        verbose=0,
+        rng=seed,
+    )
     trainer.fit(x, y.astype(np.float32).reshape(-1, 1), epochs=recipe.epochs)
     return trainer
 
@@ -175,8 +211,12 @@ def _draw_line(ax: Any, w: np.ndarray, b: float, xlim: tuple[float, float], **st
         ax.axvline(-b / w[0], **style)
 
 
-def _plot_binary(lab: Lab, tasks: dict[str, tuple[np.ndarray, np.ndarray]], networks: dict[str, Trainer],
-                 accuracies: dict[str, dict[str, list[float]]]) -> None:
+def _plot_binary(
+    lab: Lab,
+    tasks: dict[str, tuple[np.ndarray, np.ndarray]],
+    networks: dict[str, Trainer],
+    accuracies: dict[str, dict[str, list[float]]],
+) -> None:
     plt = pyplot()
     fig, axes = plt.subplots(1, len(tasks), figsize=(11, 4.4))
     for ax, (name, (x, y)) in zip(axes, tasks.items()):
@@ -189,8 +229,16 @@ def _plot_binary(lab: Lab, tasks: dict[str, tuple[np.ndarray, np.ndarray]], netw
         dense = model.layers[0]
         assert isinstance(dense, Dense) and dense.b is not None  # an MLP starts with a Dense layer with a bias
         for j in range(dense.out_features):
-            _draw_line(ax, dense.W.value[:, j], dense.b.value[j], (gx.min(), gx.max()), color="0.25", ls="--", lw=1,
-                       label="the 3 hidden units' lines" if j == 0 else None)
+            _draw_line(
+                ax,
+                dense.W.value[:, j],
+                dense.b.value[j],
+                (gx.min(), gx.max()),
+                color="0.25",
+                ls="--",
+                lw=1,
+                label="the 3 hidden units' lines" if j == 0 else None,
+            )
         for label, marker, color in ((0, "o", "tab:blue"), (1, "s", "tab:red")):
             ax.scatter(*x[y == label].T, s=8, marker=marker, c=color, label=f"class {label}")
         ax.set_xlim(gx.min(), gx.max())
@@ -246,8 +294,10 @@ def _plot_regions(lab: Lab, x: np.ndarray, y: np.ndarray, outcomes: dict[str, Ou
         ax.set_ylabel("$x_2$")
         ax.set_title(f"{method}: test mean |sum - 1| = {outcomes[method].sum_deviation:.3f}")
     fig.colorbar(mesh, ax=axes, label="$\\sum_k p_k$ (sum of the outputs)", shrink=0.9)
-    fig.suptitle("Sigmoid outputs need not sum to 1 (softmax outputs always do: "
-                 f"mean |sum - 1| = {outcomes['softmax + CE'].sum_deviation:.1e})")
+    fig.suptitle(
+        "Sigmoid outputs need not sum to 1 (softmax outputs always do: "
+        f"mean |sum - 1| = {outcomes['softmax + CE'].sum_deviation:.1e})"
+    )
     lab.figure(
         fig,
         "spiral-output-sums.png",
@@ -265,10 +315,18 @@ def _plot_fashion(lab: Lab, runs: list[dict[str, Outcome]], data_name: str) -> N
     colors = ("tab:blue", "tab:orange", "tab:green")
     for p, color, values in zip(positions, colors, accuracy.T):
         left.scatter(np.full(len(values), p), values, s=16, color=color, alpha=0.6)
-        left.errorbar(p + 0.15, values.mean(), yerr=values.std() if len(values) > 1 else None, fmt="o", ms=7,
-                      capsize=4, color=color)
-        left.annotate(f"{values.mean():.4f}", (p + 0.15, values.mean()), textcoords="offset points", xytext=(8, -3),
-                      fontsize=8)
+        left.errorbar(
+            p + 0.15,
+            values.mean(),
+            yerr=values.std() if len(values) > 1 else None,
+            fmt="o",
+            ms=7,
+            capsize=4,
+            color=color,
+        )
+        left.annotate(
+            f"{values.mean():.4f}", (p + 0.15, values.mean()), textcoords="offset points", xytext=(8, -3), fontsize=8
+        )
     parameters = [runs[0][m].parameters for m in METHODS]
     left.set_xticks(positions, [f"{m}\n{p:,} weights" for m, p in zip(METHODS, parameters)], fontsize=8)
     left.set_xlim(-0.5, len(METHODS) - 0.2)
@@ -277,8 +335,14 @@ def _plot_fashion(lab: Lab, runs: list[dict[str, Outcome]], data_name: str) -> N
     bins = np.linspace(0, 2.5, 51)
     for method, color in zip(METHODS, colors):
         sums = runs[0][method].probabilities.sum(axis=1)
-        right.hist(np.clip(sums, 0, 2.5), bins=bins, histtype="step", lw=1.5, color=color,
-                   label=f"{method} (mean |sum - 1| = {runs[0][method].sum_deviation:.2g})")
+        right.hist(
+            np.clip(sums, 0, 2.5),
+            bins=bins,
+            histtype="step",
+            lw=1.5,
+            color=color,
+            label=f"{method} (mean |sum - 1| = {runs[0][method].sum_deviation:.2g})",
+        )
     right.set_yscale("log")
     right.set_xlabel("sum of the 10 outputs $\\sum_k p_k$ per test image")
     right.set_ylabel("test images (log scale)")
@@ -313,8 +377,9 @@ def run(lab: Lab) -> None:
             seed = lab.seed * 1000 + s
             network = _train_binary(x, y, 3, binary_recipe, seed)
             accuracies[name]["2-3-1"].append(_binary_accuracy(network, xt, yt))
-            accuracies[name]["no hidden layer"].append(_binary_accuracy(_train_binary(x, y, None, binary_recipe, seed),
-                                                                        xt, yt))
+            accuracies[name]["no hidden layer"].append(
+                _binary_accuracy(_train_binary(x, y, None, binary_recipe, seed), xt, yt)
+            )
             drawn.setdefault(name, network)
 
     # Multi-class on a spiral: one-vs-all against one network with N outputs.
@@ -327,8 +392,15 @@ def run(lab: Lab) -> None:
     images = fashion(n_train, n_images, standardize=True, seed=lab.seed)
     fashion_recipe = Recipe("relu", FASHION_LR, 128, epochs)
     fashion_runs = [
-        _compare(images.x_train, images.y_train, images.x_test, images.y_test, FASHION_HIDDEN, fashion_recipe,
-                 lab.seed * 1000 + s)
+        _compare(
+            images.x_train,
+            images.y_train,
+            images.x_test,
+            images.y_test,
+            FASHION_HIDDEN,
+            fashion_recipe,
+            lab.seed * 1000 + s,
+        )
         for s in range(1 if quick else 3)
     ]
     fashion_accuracy = {m: [r[m].accuracy for r in fashion_runs] for m in METHODS}
@@ -361,8 +433,10 @@ def run(lab: Lab) -> None:
         "S0",
         all(m["2-3-1"] >= 0.95 and m["2-3-1"] > m["no hidden layer"] + 0.05 for m in medians.values()),
         "median test accuracy "
-        + "; ".join(f"{n}: {m['2-3-1']:.3f} with 3 hidden neurons, {m['no hidden layer']:.3f} without"
-                    for n, m in medians.items()),
+        + "; ".join(
+            f"{n}: {m['2-3-1']:.3f} with 3 hidden neurons, {m['no hidden layer']:.3f} without"
+            for n, m in medians.items()
+        ),
     )
     ova_ok = spiral["one-vs-all"].accuracy >= 0.9 and fashion_mean["one-vs-all"] >= 0.8
     lab.claim(
@@ -380,14 +454,20 @@ def run(lab: Lab) -> None:
         fashion_mean["softmax + CE"] > others,
         f"{images.name} test accuracy, mean of {len(fashion_runs)} seeds: "
         + ", ".join(f"{m} {fashion_mean[m]:.4f}" for m in METHODS)
-        + "; spiral: " + ", ".join(f"{m} {spiral[m].accuracy:.3f}" for m in METHODS),
+        + "; spiral: "
+        + ", ".join(f"{m} {spiral[m].accuracy:.3f}" for m in METHODS),
     )
     deviations = {m: float(np.mean([r[m].sum_deviation for r in fashion_runs])) for m in METHODS}
     lab.claim(
         "Sigmoid outputs cannot be read as class probabilities (they need not sum to 1); softmax outputs can",
         "S0",
-        min(deviations["one-vs-all"], deviations["sigmoid + MSE"], spiral["one-vs-all"].sum_deviation,
-            spiral["sigmoid + MSE"].sum_deviation) > 0.01
+        min(
+            deviations["one-vs-all"],
+            deviations["sigmoid + MSE"],
+            spiral["one-vs-all"].sum_deviation,
+            spiral["sigmoid + MSE"].sum_deviation,
+        )
+        > 0.01
         and max(deviations["softmax + CE"], spiral["softmax + CE"].sum_deviation) < 1e-5,
         "mean |sum of outputs - 1| on test data: "
         + ", ".join(f"{m} {deviations[m]:.3g}" for m in METHODS)

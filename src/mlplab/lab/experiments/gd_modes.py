@@ -144,7 +144,13 @@ def run_linear(x: np.ndarray, y: np.ndarray, label: str, batch_size: int | None,
     layer.W.value[...], layer.b.value[...] = START
     recorder = PathRecorder(layer)
     trainer = Trainer(
-        model, loss="mse", optimizer="sgd", lr=LINEAR_LR, batch_size=batch_size, verbose=0, rng=seed,
+        model,
+        loss="mse",
+        optimizer="sgd",
+        lr=LINEAR_LR,
+        batch_size=batch_size,
+        verbose=0,
+        rng=seed,
         callbacks=[recorder],
     )
     trainer.fit(x[:, None], y[:, None], epochs=epochs)
@@ -177,8 +183,13 @@ def run_fashion(lab: Lab, n_train: int, budget: float) -> tuple[dict[str, LossMo
     for label, batch_size, lr, most_epochs in FASHION_MODES:
         monitor = LossMonitor(x, y, budget)
         trainer = Trainer(
-            MLP([784, 100, 10], rng=init_seed), optimizer="sgd", lr=lr, batch_size=batch_size, verbose=0,
-            rng=shuffle_seed, callbacks=[monitor],
+            MLP([784, 100, 10], rng=init_seed),
+            optimizer="sgd",
+            lr=lr,
+            batch_size=batch_size,
+            verbose=0,
+            rng=shuffle_seed,
+            callbacks=[monitor],
         )
         with threadpool_limits(1, user_api="blas"):
             trainer.fit(x, y, epochs=most_epochs)
@@ -206,8 +217,15 @@ def plot_paths(lab: Lab, x: np.ndarray, y: np.ndarray, runs: list[LinearRun], op
     fig, axes = plt.subplots(1, len(runs), figsize=(11, 3.9), sharex=True, sharey=True)
     for ax, run in zip(axes, runs):
         ax.contour(w_grid, b_grid, surface, levels=levels, colors="grey", linewidths=0.6, alpha=0.7)
-        ax.plot(run.path[:, 0], run.path[:, 1], color=_color(run.label), lw=0.5, marker=".", ms=2,
-                label=f"{len(run.path) - 1} updates")
+        ax.plot(
+            run.path[:, 0],
+            run.path[:, 1],
+            color=_color(run.label),
+            lw=0.5,
+            marker=".",
+            ms=2,
+            label=f"{len(run.path) - 1} updates",
+        )
         ax.plot(*START, "ko", ms=5, label="start")
         ax.plot(*optimum, "k*", ms=10, label="least-squares minimum")
         ax.set_title(f"{run.label}: final MSE {run.losses[-1]:.3f}")
@@ -215,9 +233,12 @@ def plot_paths(lab: Lab, x: np.ndarray, y: np.ndarray, runs: list[LinearRun], op
         ax.legend(loc="upper right", fontsize=7)
     axes[0].set_ylabel("intercept b")
     fig.suptitle(f"Paths of (w, b) over the contours of the MSE of y = w x + b: lr = {LINEAR_LR}, {epochs} epochs each")
-    lab.figure(fig, "linear-paths.png",
-               "The same linear regression trained by batch, stochastic and mini-batch gradient descent: "
-               "batch GD moves smoothly down the valley, SGD jitters around the minimum, mini-batch is between.")
+    lab.figure(
+        fig,
+        "linear-paths.png",
+        "The same linear regression trained by batch, stochastic and mini-batch gradient descent: "
+        "batch GD moves smoothly down the valley, SGD jitters around the minimum, mini-batch is between.",
+    )
 
 
 def plot_linear_losses(lab: Lab, runs: list[LinearRun], n: int, minimum_loss: float) -> None:
@@ -238,10 +259,13 @@ def plot_linear_losses(lab: Lab, runs: list[LinearRun], n: int, minimum_loss: fl
     by_update.set_xscale("log")
     by_update.set_xlabel("parameter updates + 1 (log scale)")
     by_update.set_title("After every update: SGD bounces, batch GD glides")
-    lab.figure(fig, "linear-loss.png",
-               "Full training loss of the linear regression at each epoch's end and after every update: SGD's "
-               "loss bounces up and down and decreases only on average; batch GD's falls at every step but it "
-               "makes one step per epoch.")
+    lab.figure(
+        fig,
+        "linear-loss.png",
+        "Full training loss of the linear regression at each epoch's end and after every update: SGD's "
+        "loss bounces up and down and decreases only on average; batch GD's falls at every step but it "
+        "makes one step per epoch.",
+    )
 
 
 def plot_fashion(lab: Lab, monitors: dict[str, LossMonitor], data_name: str, n_train: int) -> None:
@@ -263,9 +287,12 @@ def plot_fashion(lab: Lab, monitors: dict[str, LossMonitor], data_name: str, n_t
         ax.set_yscale("log")
         ax.legend()
     fig.suptitle(f"784-100-10 ReLU network, plain gradient descent, {n_train} {data_name} training images")
-    lab.figure(fig, "fashion-loss.png",
-               "Training loss on a Fashion-MNIST subset against epochs and against wall time (the same time "
-               "budget for each mode; timings on a shared machine) for batch, stochastic and mini-batch GD.")
+    lab.figure(
+        fig,
+        "fashion-loss.png",
+        "Training loss on a Fashion-MNIST subset against epochs and against wall time (the same time "
+        "budget for each mode; timings on a shared machine) for batch, stochastic and mini-batch GD.",
+    )
 
 
 def summarize(values: dict[str, float], style: str = ".3f") -> str:
@@ -288,7 +315,10 @@ def run(lab: Lab) -> None:
     rises = {run.label: mean_rise(run.losses) for run in runs}
     after_one_epoch = {run.label: float(run.losses[run.updates_per_epoch]) for run in runs}
     lab.record(
-        linear_n=n_linear, linear_epochs=linear_epochs, linear_lr=LINEAR_LR, linear_minimum=optimum,
+        linear_n=n_linear,
+        linear_epochs=linear_epochs,
+        linear_lr=LINEAR_LR,
+        linear_minimum=optimum,
         linear_minimum_loss=minimum_loss,
         linear_final_loss={run.label: float(run.losses[-1]) for run in runs},
         linear_loss_after_one_epoch=after_one_epoch,
@@ -305,12 +335,15 @@ def run(lab: Lab) -> None:
     at_common_time = {label: loss_at_time(m, common_time) for label, m in monitors.items()}
     fashion_one_epoch = {label: loss_at_epoch(m, 1.0) for label, m in monitors.items()}
     lab.record(
-        fashion_data=data_name, fashion_n_train=fashion_train, fashion_budget_seconds=budget,
+        fashion_data=data_name,
+        fashion_n_train=fashion_train,
+        fashion_budget_seconds=budget,
         fashion_curves={
             label: {"epochs": m.epochs, "seconds": m.seconds, "loss": m.losses} for label, m in monitors.items()
         },
         fashion_modes=[{"mode": label, "batch_size": size, "lr": lr} for label, size, lr, _ in FASHION_MODES],
-        fashion_common_seconds=common_time, fashion_loss_at_common_seconds=at_common_time,
+        fashion_common_seconds=common_time,
+        fashion_loss_at_common_seconds=at_common_time,
         fashion_loss_after_one_epoch=fashion_one_epoch,
     )
 
@@ -325,7 +358,8 @@ def run(lab: Lab) -> None:
         "mini-batches move much more smoothly than single samples",
         "S1",
         rises[stochastic.label] > 3 * rises[mini.label] > 3 * rises[batch.label]
-        and increases[stochastic.label] > 0.25 and stochastic.losses[-1] < stochastic.losses[0],
+        and increases[stochastic.label] > 0.25
+        and stochastic.losses[-1] < stochastic.losses[0],
         f"mean rise of the full MSE per update: {summarize(rises, '.2g')}; "
         f"the loss went up after {increases[stochastic.label]:.0%} of SGD's updates, yet fell from "
         f"{stochastic.losses[0]:.2f} to {stochastic.losses[-1]:.3f} (minimum {minimum_loss:.3f})",

@@ -125,9 +125,12 @@ def plot_quadratic(lab: Lab, iterates: dict[float, np.ndarray]) -> None:
     trace.set_title("Slow (0.05), fast (0.3), oscillating (0.9), diverging (1.05)")
     trace.legend(loc="lower left")
     fig.suptitle("Gradient descent on f(w) = w²: w ← (1 − 2·lr)·w, so lr > 0.5 overshoots and lr > 1 diverges")
-    lab.figure(fig, "quadratic.png",
-               "Plain gradient descent on a parabola with four learning rates: too small crawls, a good rate "
-               "converges fast, a large rate overshoots the minimum and oscillates, a too large one diverges.")
+    lab.figure(
+        fig,
+        "quadratic.png",
+        "Plain gradient descent on a parabola with four learning rates: too small crawls, a good rate "
+        "converges fast, a large rate overshoots the minimum and oscillates, a too large one diverges.",
+    )
 
 
 def plot_rates(lab: Lab, runs: list[NetworkRun], data_name: str, n_train: int) -> None:
@@ -156,11 +159,16 @@ def plot_rates(lab: Lab, runs: list[NetworkRun], data_name: str, n_train: int) -
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=7)
-    fig.suptitle(f"Learning rates from too small to too large: 784-100-10 network, SGD, batch {BATCH}, "
-                 f"{n_train} {data_name} images")
-    lab.figure(fig, "network-rates.png",
-               "The same network trained with five learning rates. A loss that exploded, or stopped being finite "
-               "(mlplab's trainer then stops with TrainingDiverged), is drawn at the top of the axis and marked X.")
+    fig.suptitle(
+        f"Learning rates from too small to too large: 784-100-10 network, SGD, batch {BATCH}, "
+        f"{n_train} {data_name} images"
+    )
+    lab.figure(
+        fig,
+        "network-rates.png",
+        "The same network trained with five learning rates. A loss that exploded, or stopped being finite "
+        "(mlplab's trainer then stops with TrainingDiverged), is drawn at the top of the axis and marked X.",
+    )
 
 
 def plot_schedules(lab: Lab, runs: list[NetworkRun], epochs: int, data_name: str) -> None:
@@ -169,8 +177,14 @@ def plot_schedules(lab: Lab, runs: list[NetworkRun], epochs: int, data_name: str
     n = epochs - 1
     end = SCHEDULE_START / END_FACTOR
     trained = np.arange(1, epochs + 1)  # epoch k is trained at the schedule's rate for t = k - 1
-    rate.plot(trained, typo_rate(trained - 1, SCHEDULE_START, end, n), color="black", ls="--", lw=1,
-              label="S0's printed δ (typo)")
+    rate.plot(
+        trained,
+        typo_rate(trained - 1, SCHEDULE_START, end, n),
+        color="black",
+        ls="--",
+        lw=1,
+        label="S0's printed δ (typo)",
+    )
     for run in runs:
         style = dict(marker=".", color=SCHEDULE_COLORS[run.label], label=run.label)
         rate.plot(trained, run.lr[1:], **style)
@@ -190,12 +204,17 @@ def plot_schedules(lab: Lab, runs: list[NetworkRun], epochs: int, data_name: str
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=7)
-    fig.suptitle(f"Decay from α = {SCHEDULE_START:g}: linear and exponential reach α/{END_FACTOR} in the last epoch, "
-                 f"step halves every 5 epochs ({data_name})")
-    lab.figure(fig, "schedules.png",
-               "Constant, linear, exponential (δ = (α_end/α_start)^(1/N)) and step decay: the rate used in each "
-               "epoch, and the training loss and test accuracy that follow. The dashed line is S0's printed "
-               "formula, which misses α_end (and for these numbers grows).")
+    fig.suptitle(
+        f"Decay from α = {SCHEDULE_START:g}: linear and exponential reach α/{END_FACTOR} in the last epoch, "
+        f"step halves every 5 epochs ({data_name})"
+    )
+    lab.figure(
+        fig,
+        "schedules.png",
+        "Constant, linear, exponential (δ = (α_end/α_start)^(1/N)) and step decay: the rate used in each "
+        "epoch, and the training loss and test accuracy that follow. The dashed line is S0's printed "
+        "formula, which misses α_end (and for these numbers grows).",
+    )
 
 
 @experiment("lr", "Learning rate: too small, good, too large, and decay schedules", sources="S0, S1, S3")
@@ -213,9 +232,13 @@ def run(lab: Lab) -> None:
     seed = int(lab.rng.integers(2**31))
     rate_runs = [train(data, lr, rate_epochs, seed) for lr in NETWORK_RATES]
     lab.record(
-        fashion_data=data.name, fashion_n_train=n_train, rate_epochs=rate_epochs,
-        rates={run.label: {"train_loss": run.train_loss, "test_accuracy": run.test_accuracy, "diverged": run.diverged}
-               for run in rate_runs},
+        fashion_data=data.name,
+        fashion_n_train=n_train,
+        rate_epochs=rate_epochs,
+        rates={
+            run.label: {"train_loss": run.train_loss, "test_accuracy": run.test_accuracy, "diverged": run.diverged}
+            for run in rate_runs
+        },
     )
     plot_rates(lab, rate_runs, data.name, n_train)
 
@@ -225,9 +248,12 @@ def run(lab: Lab) -> None:
     ]
     by_name = {run.label: run for run in schedule_runs}
     lab.record(
-        schedule_epochs=schedule_epochs, schedule_start=SCHEDULE_START,
-        schedules={run.label: {"lr": run.lr[1:], "train_loss": run.train_loss, "test_accuracy": run.test_accuracy}
-                   for run in schedule_runs},
+        schedule_epochs=schedule_epochs,
+        schedule_start=SCHEDULE_START,
+        schedules={
+            run.label: {"lr": run.lr[1:], "train_loss": run.train_loss, "test_accuracy": run.test_accuracy}
+            for run in schedule_runs
+        },
     )
     plot_schedules(lab, schedule_runs, schedule_epochs, data.name)
 
@@ -250,8 +276,7 @@ def run(lab: Lab) -> None:
         f"training loss {large.train_loss[0]:.3g} untrained, {large.train_loss[-1]:.3g} at the end"
     )
     lab.claim(
-        "Too large a learning rate overshoots the minimum: the weights oscillate, and beyond a limit the loss "
-        "diverges",
+        "Too large a learning rate overshoots the minimum: the weights oscillate, and beyond a limit the loss diverges",
         "S0, S1",
         flips == quadratic_steps and abs(diverging[-1]) > abs(diverging[0]) and large_blew_up,
         f"on f = w²: at lr 0.9 w changed sign at all {flips} steps while |w| shrank to {abs(oscillating[-1]):.2g}; "

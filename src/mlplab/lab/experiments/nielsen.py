@@ -101,14 +101,46 @@ class Setup:
 
 
 SETUPS = (
-    Setup("network", "network.py: quadratic cost, η = 3", QuadraticCost, "sigmoid", 3.0, 0.0, "standard_normal",
-          "tab:blue"),
-    Setup("network2", "network2.py: cross-entropy + L2 (λ = 5), η = 0.5", CrossEntropyCost, "identity", 0.5,
-          LAMBDA, "nielsen", "tab:orange"),
-    Setup("network2_no_l2", "network2.py without L2 (λ = 0)", CrossEntropyCost, "identity", 0.5, 0.0, "nielsen",
-          "tab:purple"),
-    Setup("network2_large_init", "network2.py with N(0, 1) weights", CrossEntropyCost, "identity", 0.5, LAMBDA,
-          "standard_normal", "tab:green"),
+    Setup(
+        "network",
+        "network.py: quadratic cost, η = 3",
+        QuadraticCost,
+        "sigmoid",
+        3.0,
+        0.0,
+        "standard_normal",
+        "tab:blue",
+    ),
+    Setup(
+        "network2",
+        "network2.py: cross-entropy + L2 (λ = 5), η = 0.5",
+        CrossEntropyCost,
+        "identity",
+        0.5,
+        LAMBDA,
+        "nielsen",
+        "tab:orange",
+    ),
+    Setup(
+        "network2_no_l2",
+        "network2.py without L2 (λ = 0)",
+        CrossEntropyCost,
+        "identity",
+        0.5,
+        0.0,
+        "nielsen",
+        "tab:purple",
+    ),
+    Setup(
+        "network2_large_init",
+        "network2.py with N(0, 1) weights",
+        CrossEntropyCost,
+        "identity",
+        0.5,
+        LAMBDA,
+        "standard_normal",
+        "tab:green",
+    ),
 )
 
 
@@ -146,10 +178,20 @@ def train(setup: Setup, split: dict[str, tuple[np.ndarray, np.ndarray]], epochs:
     model = nielsen_network(setup.init, setup.output_activation, seed)
     (x_train, labels_train), (x_val, labels_val) = split["train"], split["validation"]
     tracker = EpochAccuracy(split)
-    trainer = Trainer(model, loss=setup.loss(), optimizer="sgd", lr=setup.eta, batch_size=BATCH,
-                      l2=setup.lmbda / len(labels_train), verbose=0, rng=seed, callbacks=[tracker])
-    history = trainer.fit(x_train, one_hot(labels_train, 10), epochs=epochs,
-                          validation_data=(x_val, one_hot(labels_val, 10))).history
+    trainer = Trainer(
+        model,
+        loss=setup.loss(),
+        optimizer="sgd",
+        lr=setup.eta,
+        batch_size=BATCH,
+        l2=setup.lmbda / len(labels_train),
+        verbose=0,
+        rng=seed,
+        callbacks=[tracker],
+    )
+    history = trainer.fit(
+        x_train, one_hot(labels_train, 10), epochs=epochs, validation_data=(x_val, one_hot(labels_val, 10))
+    ).history
     return Result(tracker.curves, history, float(np.sum(history["epoch_time"])))
 
 
@@ -169,32 +211,50 @@ def plot_accuracy(lab: Lab, results: dict[str, Result]) -> None:
     fig, (curves, book) = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=(1.6, 1))
     for setup in SETUPS:
         test = results[setup.key].accuracy["test"]
-        curves.plot(np.arange(1, len(test)), 100 * np.array(test[1:]), "o-", ms=3, lw=1.2, color=setup.color,
-                    label=setup.label)
+        curves.plot(
+            np.arange(1, len(test)), 100 * np.array(test[1:]), "o-", ms=3, lw=1.2, color=setup.color, label=setup.label
+        )
     curves.set_xlabel("epoch")
     curves.set_ylabel("test accuracy (%)")
     curves.set_title("Fashion-MNIST: test accuracy per epoch, [784, 30, 10], batch 10")
     curves.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8)
-    pairs = (("network.py", "network", BOOK_MNIST_NETWORK), ("network2.py\n(cross-entropy + L2)", "network2",
-                                                             BOOK_MNIST_NETWORK2))
+    pairs = (
+        ("network.py", "network", BOOK_MNIST_NETWORK),
+        ("network2.py\n(cross-entropy + L2)", "network2", BOOK_MNIST_NETWORK2),
+    )
     positions = np.arange(len(pairs))
     ours = [100 * results[key].final() for _, key, _ in pairs]
     theirs = [100 * value for _, _, value in pairs]
-    styles = {"": (f"ours, Fashion-MNIST (mean of the last {TAIL} epochs)", 0.9),
-              "//": ("the book, MNIST (for orientation only)", 0.4)}
+    styles = {
+        "": (f"ours, Fashion-MNIST (mean of the last {TAIL} epochs)", 0.9),
+        "//": ("the book, MNIST (for orientation only)", 0.4),
+    }
     for offset, values, hatch in ((-0.2, ours, ""), (0.2, theirs, "//")):
-        bars = book.bar(positions + offset, values, width=0.4, hatch=hatch, color=[s.color for s in SETUPS[:2]],
-                        alpha=styles[hatch][1], edgecolor="black")
+        bars = book.bar(
+            positions + offset,
+            values,
+            width=0.4,
+            hatch=hatch,
+            color=[s.color for s in SETUPS[:2]],
+            alpha=styles[hatch][1],
+            edgecolor="black",
+        )
         book.bar_label(bars, fmt="%.1f%%", fontsize=8)
-    handles = [Patch(facecolor="lightgrey", edgecolor="black", hatch=hatch, label=label)
-               for hatch, (label, _) in styles.items()]
+    handles = [
+        Patch(facecolor="lightgrey", edgecolor="black", hatch=hatch, label=label)
+        for hatch, (label, _) in styles.items()
+    ]
     book.set_xticks(positions, [name for name, _, _ in pairs])
     book.set_ylim(0, 105)
     book.set_ylabel(f"test accuracy after {len(results['network'].history['loss'])} epochs (%)")
     book.set_title("Ours on Fashion-MNIST vs the book on MNIST")
     book.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8)
-    lab.figure(fig, "test-accuracy.png", "Test accuracy per epoch of Nielsen's runs on Fashion-MNIST (left), and "
-               "their final accuracy beside what the book reports on MNIST, a different and easier data set (right).")
+    lab.figure(
+        fig,
+        "test-accuracy.png",
+        "Test accuracy per epoch of Nielsen's runs on Fashion-MNIST (left), and "
+        "their final accuracy beside what the book reports on MNIST, a different and easier data set (right).",
+    )
 
 
 def plot_overfitting(lab: Lab, results: dict[str, Result]) -> None:
@@ -215,8 +275,12 @@ def plot_overfitting(lab: Lab, results: dict[str, Result]) -> None:
     costs.set_ylabel("cross-entropy per image (nats, no L2 term)")
     costs.set_title("network2.py runs: training (dotted) and validation (solid) cost")
     fig.legend(*gap.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
-    lab.figure(fig, "overfitting.png", "The gap between training and test accuracy per epoch (left) and the "
-               "cross-entropy runs' training and validation cost (right), with and without L2.")
+    lab.figure(
+        fig,
+        "overfitting.png",
+        "The gap between training and test accuracy per epoch (left) and the "
+        "cross-entropy runs' training and validation cost (right), with and without L2.",
+    )
 
 
 @experiment("nielsen", "Nielsen's reference runs: network.py and network2.py", sources="S3")
@@ -235,8 +299,17 @@ def run(lab: Lab) -> None:
         n_test=len(data.y_test),
         epochs=epochs,
         batch_size=BATCH,
-        setups={s.key: {"label": s.label, "cost": s.loss.__name__, "eta": s.eta, "lmbda": s.lmbda,
-                        "weight_decay": s.lmbda / n_train, "init": s.init} for s in SETUPS},
+        setups={
+            s.key: {
+                "label": s.label,
+                "cost": s.loss.__name__,
+                "eta": s.eta,
+                "lmbda": s.lmbda,
+                "weight_decay": s.lmbda / n_train,
+                "init": s.init,
+            }
+            for s in SETUPS
+        },
         accuracy={key: result.accuracy for key, result in results.items()},
         history={key: result.history for key, result in results.items()},
         last_epoch_test_accuracy={key: result.accuracy["test"][-1] for key, result in results.items()},

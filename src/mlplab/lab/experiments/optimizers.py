@@ -95,22 +95,33 @@ def valley_grad(p: np.ndarray) -> np.ndarray:
 
 
 VALLEY = Surface(
-    "long narrow valley", r"$f = (u^2 + 50\,v^2)/2$, turned 30°",
-    valley_loss, valley_grad,
+    "long narrow valley",
+    r"$f = (u^2 + 50\,v^2)/2$, turned 30°",
+    valley_loss,
+    valley_grad,
     (-7.0 * np.cos(TURN) - 1.2 * np.sin(TURN), -7.0 * np.sin(TURN) + 1.2 * np.cos(TURN)),  # (u, v) = (-7, 1.2)
-    (-8.0, 2.0, -4.5, 1.5), 0.0, (0.0, 0.0),
+    (-8.0, 2.0, -4.5, 1.5),
+    0.0,
+    (0.0, 0.0),
 )
 SADDLE = Surface(
-    "saddle", r"$f = x^2 - y^2$",
+    "saddle",
+    r"$f = x^2 - y^2$",
     lambda p: p[0] ** 2 - p[1] ** 2,
     lambda p: np.array([2 * p[0], -2 * p[1]]),
-    (-1.5, 1e-3), (-2.0, 2.0, -2.0, 2.0), None,
+    (-1.5, 1e-3),
+    (-2.0, 2.0, -2.0, 2.0),
+    None,
 )
 ROSENBROCK = Surface(
-    "Rosenbrock", r"$f = (1 - x)^2 + 100\,(y - x^2)^2$",
+    "Rosenbrock",
+    r"$f = (1 - x)^2 + 100\,(y - x^2)^2$",
     lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2,
     lambda p: np.array([-2 * (1 - p[0]) - 400 * p[0] * (p[1] - p[0] ** 2), 200 * (p[1] - p[0] ** 2)]),
-    (-1.2, 1.0), (-2.0, 2.0, -1.0, 3.0), 0.0, (1.0, 1.0),
+    (-1.2, 1.0),
+    (-2.0, 2.0, -1.0, 3.0),
+    0.0,
+    (1.0, 1.0),
 )
 
 
@@ -237,13 +248,20 @@ def plot_paths(lab: Lab, races: dict[str, dict[str, Race]]) -> None:
         ax.set_ylim(y0, y1)
         ax.set_xlabel("x")
         ax.set_title(f"{surface.name}: {surface.formula}")
-        ax.legend(fontsize=6.5, loc="lower right" if surface is not ROSENBROCK else "upper right", title="lr",
-                  title_fontsize=7)
+        ax.legend(
+            fontsize=6.5,
+            loc="lower right" if surface is not ROSENBROCK else "upper right",
+            title="lr",
+            title_fontsize=7,
+        )
     axes[0].set_ylabel("y")
     fig.suptitle("Seven optimizers from the same start (black dot; star: minimum), learning rates in the legend")
-    lab.figure(fig, "surfaces-paths.png",
-               "Paths over the contours of three test surfaces. Valley and Rosenbrock: each optimizer's best rate "
-               f"of a half-decade grid; saddle: the rate that makes its first step {FIRST_STEP:g} long.")
+    lab.figure(
+        fig,
+        "surfaces-paths.png",
+        "Paths over the contours of three test surfaces. Valley and Rosenbrock: each optimizer's best rate "
+        f"of a half-decade grid; saddle: the rate that makes its first step {FIRST_STEP:g} long.",
+    )
 
 
 def plot_losses(lab: Lab, races: dict[str, dict[str, Race]], steps: dict[str, int]) -> None:
@@ -285,11 +303,16 @@ def plot_network(lab: Lab, runs: dict[str, NetworkRun], data_name: str, n_train:
     for ax in (train, test):
         ax.set_xlabel("epoch")
         ax.legend(fontsize=7)
-    fig.suptitle(f"784-100-10 ReLU network, batch 128, {n_train} {data_name} training images; "
-                 "each optimizer at its best of 3 rates")
-    lab.figure(fig, "fashion-optimizers.png",
-               "The same network trained by each optimizer for the same epochs on Fashion-MNIST, each at the best of "
-               "three rates (its usual rate times 1/3, 1 and 3) by final training loss.")
+    fig.suptitle(
+        f"784-100-10 ReLU network, batch 128, {n_train} {data_name} training images; "
+        "each optimizer at its best of 3 rates"
+    )
+    lab.figure(
+        fig,
+        "fashion-optimizers.png",
+        "The same network trained by each optimizer for the same epochs on Fashion-MNIST, each at the best of "
+        "three rates (its usual rate times 1/3, 1 and 3) by final training loss.",
+    )
 
 
 def summarize(values: Mapping[str, float | None], style: str = ".2g") -> str:
@@ -310,10 +333,14 @@ def run(lab: Lab) -> None:
     rosenbrock_final = {name: r.final_loss() for name, r in rosenbrock.items()}
     escape = {name: r.steps_to_escape() for name, r in saddle.items()}
     lab.record(
-        steps=steps, rate_grid=rates,
-        valley_rate={n: r.lr for n, r in valley.items()}, valley_final_loss=valley_final,
-        saddle_rate={n: r.lr for n, r in saddle.items()}, saddle_steps_to_escape=escape,
-        rosenbrock_rate={n: r.lr for n, r in rosenbrock.items()}, rosenbrock_final_loss=rosenbrock_final,
+        steps=steps,
+        rate_grid=rates,
+        valley_rate={n: r.lr for n, r in valley.items()},
+        valley_final_loss=valley_final,
+        saddle_rate={n: r.lr for n, r in saddle.items()},
+        saddle_steps_to_escape=escape,
+        rosenbrock_rate={n: r.lr for n, r in rosenbrock.items()},
+        rosenbrock_final_loss=rosenbrock_final,
         rosenbrock_final_point={n: r.path[-1] for n, r in rosenbrock.items()},
     )
     plot_paths(lab, races)
@@ -323,7 +350,9 @@ def run(lab: Lab) -> None:
     final_train = {name: r.history["loss"][-1] for name, r in runs.items()}
     final_accuracy = {name: r.history["val_accuracy"][-1] for name, r in runs.items()}
     lab.record(
-        fashion_data=data_name, fashion_epochs=network["epochs"], fashion_n_train=network["n_train"],
+        fashion_data=data_name,
+        fashion_epochs=network["epochs"],
+        fashion_n_train=network["n_train"],
         fashion_rate={name: r.lr for name, r in runs.items()},
         fashion_final_loss_by_rate={name: r.final_loss_by_rate for name, r in runs.items()},
         fashion_train_loss={name: r.history["loss"] for name, r in runs.items()},
@@ -333,15 +362,15 @@ def run(lab: Lab) -> None:
     plot_network(lab, runs, data_name, network["n_train"])
 
     lab.claim(
-        "In a long narrow valley momentum (and Nesterov) beat plain gradient descent, "
-        "each at its best learning rate",
+        "In a long narrow valley momentum (and Nesterov) beat plain gradient descent, each at its best learning rate",
         "S4, S0",
         max(valley_final["momentum"], valley_final["Nesterov"]) < valley_final["SGD"],
         f"loss after {steps[VALLEY.name]} steps: {summarize(valley_final)}",
     )
     adaptive = ("AdaGrad", "Adadelta", "RMSprop", "Adam")
     escaped_before_sgd = [
-        name for name in adaptive
+        name
+        for name in adaptive
         if (taken := escape[name]) is not None and (escape["SGD"] is None or taken < escape["SGD"])
     ]
     lab.claim(

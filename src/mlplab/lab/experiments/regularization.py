@@ -171,8 +171,13 @@ def plot_curves(lab: Lab, outcomes: dict[str, Outcome], data: Dataset) -> None:
         if method.name != "none":
             ax.plot(epochs, 100 * baseline.train_accuracy, color="grey", ls="--", lw=0.8, alpha=0.6)
             ax.plot(epochs, 100 * baseline.test_accuracy, color="grey", lw=0.8, alpha=0.6, label="none (for reference)")
-        ax.plot(epochs, 100 * outcome.train_accuracy, color=color, ls="--",
-                label=f"training ({len(data.y_train):,} originals)")
+        ax.plot(
+            epochs,
+            100 * outcome.train_accuracy,
+            color=color,
+            ls="--",
+            label=f"training ({len(data.y_train):,} originals)",
+        )
         ax.plot(epochs, 100 * outcome.test_accuracy, color=color, label=f"test ({len(data.y_test):,} images)")
         ax.set_title(f"{method.label}: gap {outcome.final_gap:.1f} points")
         ax.set_ylabel("accuracy (%)")

@@ -117,8 +117,9 @@ def train_neuron(start: tuple[float, float], loss: Loss, epochs: int, seed: int)
     x, y = np.ones((1, 1)), np.zeros((1, 1))
     model = neuron(*start)
     recorder = NeuronRecorder(model, x)
-    trainer = Trainer(model, loss=loss, optimizer="sgd", lr=NEURON_LR, batch_size=None, verbose=0, rng=seed,
-                      callbacks=[recorder])
+    trainer = Trainer(
+        model, loss=loss, optimizer="sgd", lr=NEURON_LR, batch_size=None, verbose=0, rng=seed, callbacks=[recorder]
+    )
     history = trainer.fit(x, y, epochs=epochs)
     return Run(np.array(recorder.outputs), np.array(history["loss"]), np.array(recorder.bias_grads))
 
@@ -164,8 +165,16 @@ def network_runs(lab: Lab) -> dict[str, dict[str, Any]]:
         model = MLP([784, 100, 10], activation="sigmoid", output_activation=output, init=init, rng=lab.seed + 1)
         saturated = float(np.mean(F.sigmoid_derivative(output_logits(model, data.x_train)) < 0.01))
         metrics = TestMetrics(data.x_test, test_target, data.y_test)
-        trainer = Trainer(model, loss=loss, optimizer="sgd", lr=NETWORK_LR, batch_size=32, verbose=0,
-                          rng=lab.seed + 2, callbacks=[metrics])
+        trainer = Trainer(
+            model,
+            loss=loss,
+            optimizer="sgd",
+            lr=NETWORK_LR,
+            batch_size=32,
+            verbose=0,
+            rng=lab.seed + 2,
+            callbacks=[metrics],
+        )
         trainer.fit(data.x_train, train_target, epochs=epochs)
         runs[name] = {
             "test_loss": np.array(metrics.loss),
@@ -173,8 +182,18 @@ def network_runs(lab: Lab) -> dict[str, dict[str, Any]]:
             "saturated_outputs_at_start": saturated,
             "epochs_to_target": first_epoch(np.array(metrics.accuracy) >= ACCURACY_TARGET),
         }
-    lab.record(network={"data": data.name, "n_train": n_train, "n_test": n_test, "epochs": epochs,
-                        "lr": NETWORK_LR, "batch_size": 32, "accuracy_target": ACCURACY_TARGET, "runs": runs})
+    lab.record(
+        network={
+            "data": data.name,
+            "n_train": n_train,
+            "n_test": n_test,
+            "epochs": epochs,
+            "lr": NETWORK_LR,
+            "batch_size": 32,
+            "accuracy_target": ACCURACY_TARGET,
+            "runs": runs,
+        }
+    )
     return runs
 
 
@@ -190,8 +209,9 @@ def plot_neuron(lab: Lab, runs: dict[str, Run]) -> None:
         right.plot(np.arange(run.bias_grad.size), np.abs(run.bias_grad), color=styles[cost], ls=ls, label=name)
     for threshold in OUTPUT_THRESHOLDS:
         left.axhline(threshold, color="grey", ls=":", lw=0.8)
-        left.text(left.get_xlim()[1], threshold, f"a = {threshold:g} ", ha="right", va="bottom", fontsize=8,
-                  color="grey")
+        left.text(
+            left.get_xlim()[1], threshold, f"a = {threshold:g} ", ha="right", va="bottom", fontsize=8, color="grey"
+        )
     left.set_xlabel("epoch (one gradient step on x = 1)")
     left.set_ylabel("output a = σ(w + b)  (target 0)")
     left.set_ylim(0, 1)
@@ -201,9 +221,12 @@ def plot_neuron(lab: Lab, runs: dict[str, Run]) -> None:
     right.set_ylabel("|∂C/∂b| at that step (log scale)")
     right.set_title("Why: the quadratic gradient carries σ'(4) ≈ 0.018")
     fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.1))
-    lab.figure(fig, "neuron.png",
-               "Nielsen's single sigmoid neuron (x = 1, target 0, learning rate 0.15): output and bias gradient per "
-               "epoch, from a badly wrong start (w = b = 2, solid) and a good one (w = 0.6, b = 0.9, dashed).")
+    lab.figure(
+        fig,
+        "neuron.png",
+        "Nielsen's single sigmoid neuron (x = 1, target 0, learning rate 0.15): output and bias gradient per "
+        "epoch, from a badly wrong start (w = b = 2, solid) and a good one (w = 0.6, b = 0.9, dashed).",
+    )
 
 
 def plot_gradients(lab: Lab, z: np.ndarray, quadratic: np.ndarray, cross_entropy: np.ndarray) -> None:
@@ -219,16 +242,23 @@ def plot_gradients(lab: Lab, z: np.ndarray, quadratic: np.ndarray, cross_entropy
     ax.set_ylim(0, 1.15)
     ax.set_title("The further wrong, the smaller the quadratic gradient; cross-entropy's keeps growing", fontsize=9)
     ax.legend(loc="center left")
-    lab.figure(fig, "gradient-vs-error.png",
-               "Gradient of each cost with respect to the output's pre-activation z, from the library's Sigmoid "
-               "and loss backward passes, for target 0.")
+    lab.figure(
+        fig,
+        "gradient-vs-error.png",
+        "Gradient of each cost with respect to the output's pre-activation z, from the library's Sigmoid "
+        "and loss backward passes, for target 0.",
+    )
 
 
 def plot_network(lab: Lab, runs: dict[str, dict[str, Any]]) -> None:
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    colors = {"sigmoid + quadratic": "tab:red", "sigmoid + cross-entropy": "tab:blue",
-              "softmax + log-likelihood": "tab:green", "sigmoid + quadratic, small init": "tab:red"}
+    colors = {
+        "sigmoid + quadratic": "tab:red",
+        "sigmoid + cross-entropy": "tab:blue",
+        "softmax + log-likelihood": "tab:green",
+        "sigmoid + quadratic, small init": "tab:red",
+    }
     for name, run in runs.items():
         ls = "--" if "small init" in name else "-"
         label = name if "small init" in name else f"{name}, N(0, 1) init"
@@ -245,10 +275,13 @@ def plot_network(lab: Lab, runs: dict[str, dict[str, Any]]) -> None:
     right.set_ylabel("test accuracy (%)")
     right.set_title("Saturated start: the quadratic cost learns slowest")
     right.legend(fontsize=8, loc="lower right")
-    lab.figure(fig, "network.png",
-               "A 784-100-10 sigmoid network on Fashion-MNIST, SGD with learning rate 0.5 and batch 32, started "
-               "with large N(0, 1) weights (saturated units) under three output/cost pairings; dashed: the quadratic "
-               "cost from a small N(0, 1/n_in) start.")
+    lab.figure(
+        fig,
+        "network.png",
+        "A 784-100-10 sigmoid network on Fashion-MNIST, SGD with learning rate 0.5 and batch 32, started "
+        "with large N(0, 1) weights (saturated units) under three output/cost pairings; dashed: the quadratic "
+        "cost from a small N(0, 1/n_in) start.",
+    )
 
 
 @experiment("slowdown", "Learning slowdown: quadratic cost versus cross-entropy", sources="S0, S3")
@@ -256,21 +289,35 @@ def run(lab: Lab) -> None:
     neuron_epochs = 250 if lab.quick else 600
     costs = {"quadratic": QuadraticCost, "cross-entropy": BinaryCrossEntropy}
     starts = {"bad start": BAD_START, "good start": GOOD_START}
-    runs = {f"{cost}, {start}": train_neuron(wb, loss(), neuron_epochs, lab.seed)
-            for cost, loss in costs.items() for start, wb in starts.items()}
+    runs = {
+        f"{cost}, {start}": train_neuron(wb, loss(), neuron_epochs, lab.seed)
+        for cost, loss in costs.items()
+        for start, wb in starts.items()
+    }
     reached = {name: {str(t): first_epoch(r.output < t) for t in OUTPUT_THRESHOLDS} for name, r in runs.items()}
     moved_in_100 = {name: float(r.output[0] - r.output[100]) for name, r in runs.items()}
-    lab.record(neuron={"lr": NEURON_LR, "epochs": neuron_epochs, "epochs_to_output_below": reached,
-                       "output_drop_in_first_100_epochs": moved_in_100,
-                       **{name: {"output": r.output, "cost": r.cost, "bias_grad": r.bias_grad}
-                          for name, r in runs.items()}})
+    lab.record(
+        neuron={
+            "lr": NEURON_LR,
+            "epochs": neuron_epochs,
+            "epochs_to_output_below": reached,
+            "output_drop_in_first_100_epochs": moved_in_100,
+            **{name: {"output": r.output, "cost": r.cost, "bias_grad": r.bias_grad} for name, r in runs.items()},
+        }
+    )
     plot_neuron(lab, runs)
 
     z = np.linspace(-4, 8, 601)
     quadratic = output_gradient(z, QuadraticCost(reduction="sum"), 0.0)
     cross_entropy = output_gradient(z, BinaryCrossEntropy(reduction="sum"), 0.0)
-    lab.record(gradient_vs_z={"z": z[::20], "quadratic": quadratic[::20], "cross_entropy": cross_entropy[::20],
-                              "quadratic_peak_z": float(z[np.argmax(quadratic)])})
+    lab.record(
+        gradient_vs_z={
+            "z": z[::20],
+            "quadratic": quadratic[::20],
+            "cross_entropy": cross_entropy[::20],
+            "quadratic_peak_z": float(z[np.argmax(quadratic)]),
+        }
+    )
     plot_gradients(lab, z, quadratic, cross_entropy)
 
     with threadpool_limits(1, user_api="blas"):  # small matrices: one BLAS thread is fastest, same sums anywhere

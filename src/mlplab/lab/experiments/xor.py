@@ -128,8 +128,9 @@ def _finish_plane(ax: Any, title: str) -> None:
     ax.set_title(title)
 
 
-def _plot_boundaries(lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Perceptron, solved: MLPRun,
-                     failed: MLPRun) -> None:
+def _plot_boundaries(
+    lab: Lab, x: np.ndarray, y: np.ndarray, perceptron: Perceptron, solved: MLPRun, failed: MLPRun
+) -> None:
     plt = pyplot()
     gx, gy, grid = _grid(*PLANE)
     fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.1))
@@ -175,11 +176,20 @@ def _plot_hidden_space(lab: Lab, x: np.ndarray, y: np.ndarray, solved: MLPRun, h
         else:
             group[1].append(f"({point[0]}, {point[1]})")
     for spot, inputs in groups:
-        ax.annotate("x = " + " and ".join(inputs), spot, textcoords="offset points", xytext=(0, 10), ha="center",
-                    fontsize=8)
+        ax.annotate(
+            "x = " + " and ".join(inputs), spot, textcoords="offset points", xytext=(0, 10), ha="center", fontsize=8
+        )
     draw_line(ax, out_w[:, 0], out_b[0], limits, color="k", lw=1.5, label="output neuron's line")
-    draw_line(ax, hidden_perceptron.w_, hidden_perceptron.b_, limits, color="tab:green", ls="--", lw=1.5,
-               label=f"perceptron on h (converged in {hidden_perceptron.n_epochs_} epochs)")
+    draw_line(
+        ax,
+        hidden_perceptron.w_,
+        hidden_perceptron.b_,
+        limits,
+        color="tab:green",
+        ls="--",
+        lw=1.5,
+        label=f"perceptron on h (converged in {hidden_perceptron.n_epochs_} epochs)",
+    )
     ax.set_xlim(*limits)
     ax.set_ylim(*limits)
     ax.set_aspect("equal")
@@ -245,8 +255,9 @@ def _plot_sweep(lab: Lab, sweep: dict[int, list[MLPRun]]) -> None:
         losses = np.array([r.losses[-1] for r in sweep[h]])
         solved = np.array([r.solved for r in sweep[h]])
         right.scatter(p + jitter[solved], losses[solved], c="tab:green", s=18, label="solved" if p == 0 else None)
-        right.scatter(p + jitter[~solved], losses[~solved], c="tab:red", marker="x", s=24,
-                      label="not solved" if p == 0 else None)
+        right.scatter(
+            p + jitter[~solved], losses[~solved], c="tab:red", marker="x", s=24, label="not solved" if p == 0 else None
+        )
     right.axhline(STALL_LOSS, color="grey", ls=":", label="ln(2)/2")
     right.set_yscale("log")
     right.set_xticks(positions, [f"2-{h}-1" for h in HIDDEN_SIZES])
@@ -339,8 +350,7 @@ def run(lab: Lab) -> None:
         "Hidden units are needed: one hidden unit cannot solve XOR, two is the smallest hidden layer that can",
         "S1",
         fractions[1] == 0 and fractions[2] > 0,
-        "fraction of seeds solving XOR by hidden size: "
-        + ", ".join(f"{h}: {fractions[h]:.2f}" for h in HIDDEN_SIZES),
+        "fraction of seeds solving XOR by hidden size: " + ", ".join(f"{h}: {fractions[h]:.2f}" for h in HIDDEN_SIZES),
     )
     lab.claim(
         "The hidden layer turns XOR into a linearly separable problem that the next layer classifies",

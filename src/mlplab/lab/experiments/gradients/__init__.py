@@ -56,20 +56,21 @@ def run(lab: Lab) -> None:
 
     cliff = Cliff()
     descents = [descend(cliff, clipping, iterations=50) for clipping in ("none", "value", "norm")]
-    lab.record(cliff={
-        d.label: {
-            "final_loss": d.losses[-1],
-            "longest_step": d.steps.max(),
-            "farthest_from_minimum": np.linalg.norm(d.path, axis=1).max(),
-            "largest_raw_gradient": d.raw_grad_norms.max(),
-            "smallest_cosine_clipped_vs_raw": d.cosines.min(),
-            "path": d.path,
-            "losses": d.losses,
+    lab.record(
+        cliff={
+            d.label: {
+                "final_loss": d.losses[-1],
+                "longest_step": d.steps.max(),
+                "farthest_from_minimum": np.linalg.norm(d.path, axis=1).max(),
+                "largest_raw_gradient": d.raw_grad_norms.max(),
+                "smallest_cosine_clipped_vs_raw": d.cosines.min(),
+                "path": d.path,
+                "losses": d.losses,
+            }
+            for d in descents
         }
-        for d in descents
-    })
+    )
     plot_cliff(lab, cliff, descents)
 
     gradient_claims(lab, by_network)
     clipping_claims(lab, descents)
-

@@ -89,8 +89,11 @@ def descend(cliff: Cliff, clipping: str, iterations: int) -> Descent:
         optimizer.step()
         path.append(w.value.copy())
     points = np.array(path)
-    label = {"none": "no clipping", "value": f"clip by value to [-{CLIP:g}, {CLIP:g}]",
-             "norm": f"clip by norm to {CLIP:g}"}[clipping]
+    label = {
+        "none": "no clipping",
+        "value": f"clip by value to [-{CLIP:g}, {CLIP:g}]",
+        "norm": f"clip by norm to {CLIP:g}",
+    }[clipping]
     return Descent(label, points, cliff.loss(points), np.array(raw_norms), np.array(cosines))
 
 
@@ -99,8 +102,9 @@ def _draw_surface(ax: Any, cliff: Cliff, runs: list[Descent], low: np.ndarray, h
     grid = np.stack(np.meshgrid(np.linspace(low[0], high[0], 240), np.linspace(low[1], high[1], 180)), axis=-1)
     filled = ax.contourf(grid[..., 0], grid[..., 1], np.log10(cliff.loss(grid) + 1e-2), levels=24, cmap="viridis")
     edge = np.linspace(low[1], high[1], 2)  # n·w = c, solved for w1
-    ax.plot((cliff.offset - cliff.normal[1] * edge) / cliff.normal[0], edge, color="w", ls="--", lw=1,
-            label="cliff edge")
+    ax.plot(
+        (cliff.offset - cliff.normal[1] * edge) / cliff.normal[0], edge, color="w", ls="--", lw=1, label="cliff edge"
+    )
     for run, color, marker in zip(runs, CLIFF_COLORS, "o^s"):
         ax.plot(run.path[:, 0], run.path[:, 1], color=color, marker=marker, ms=3, lw=1.2, label=run.label)
     ax.plot(*START, "w*", ms=12, mec="k", label="start")
@@ -137,14 +141,20 @@ def plot_cliff(lab: Lab, cliff: Cliff, runs: list[Descent]) -> None:
     steps.set_ylabel("step length ‖Δw‖")
     steps.set_title("Length of each step", fontsize=9)
     steps.legend(fontsize=7)
-    fig.suptitle(f"Gradient descent (lr {CLIFF_LR:g}) on a bowl with a cliff of height {cliff.height:g}: "
-                 "unclipped, one step on the cliff throws w far away", fontsize=10)
+    fig.suptitle(
+        f"Gradient descent (lr {CLIFF_LR:g}) on a bowl with a cliff of height {cliff.height:g}: "
+        "unclipped, one step on the cliff throws w far away",
+        fontsize=10,
+    )
     fig.subplots_adjust(left=0.07, right=0.9, top=0.92, bottom=0.07, hspace=0.3, wspace=0.22)
     fig.colorbar(filled, cax=fig.add_axes((0.915, 0.55, 0.012, 0.37)), label="log10(loss + 0.01)")
-    lab.figure(fig, "clipping-on-a-cliff.png",
-               "Gradient descent without clipping, with clipping by value and with clipping by norm on a 2-parameter "
-               "loss with a steep cliff: the paths over log10 of the loss (whole and zoomed), the loss per iteration "
-               "and the length of each step (log scales).")
+    lab.figure(
+        fig,
+        "clipping-on-a-cliff.png",
+        "Gradient descent without clipping, with clipping by value and with clipping by norm on a 2-parameter "
+        "loss with a steep cliff: the paths over log10 of the loss (whole and zoomed), the loss per iteration "
+        "and the length of each step (log scales).",
+    )
 
 
 def clipping_claims(lab: Lab, descents: list[Descent]) -> None:

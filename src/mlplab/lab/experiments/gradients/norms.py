@@ -66,7 +66,7 @@ class Training:
     @property
     def end_norms(self) -> np.ndarray:
         """Median gradient norm of each layer over the last epoch's steps (one step alone is noisy)."""
-        return np.median(self.norms[-self.steps_per_epoch:], axis=0)
+        return np.median(self.norms[-self.steps_per_epoch :], axis=0)
 
     @property
     def start_ratio(self) -> float:
@@ -76,17 +76,37 @@ class Training:
 
 def train(network: Network, data: Dataset, epochs: int, batch_size: int, lab: Lab) -> Training:
     """Train ``network`` with mini-batch SGD (momentum 0.9, lr 0.05), recording every step's gradient norms."""
-    model = MLP([data.x_train.shape[1]] + [WIDTH] * HIDDEN + [10], activation=network.activation,
-                init=network.init, batch_norm=network.batch_norm, rng=lab.rng)
+    model = MLP(
+        [data.x_train.shape[1]] + [WIDTH] * HIDDEN + [10],
+        activation=network.activation,
+        init=network.init,
+        batch_norm=network.batch_norm,
+        rng=lab.rng,
+    )
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
     initial = [layer.W.value.copy() for layer in dense]
     recorder = GradientNorms(dense)
-    trainer = Trainer(model, loss="softmax_cross_entropy", optimizer="sgd", lr=0.05, batch_size=batch_size,
-                      optimizer_options={"momentum": 0.9}, callbacks=[recorder], verbose=0, rng=lab.seed)
+    trainer = Trainer(
+        model,
+        loss="softmax_cross_entropy",
+        optimizer="sgd",
+        lr=0.05,
+        batch_size=batch_size,
+        optimizer_options={"momentum": 0.9},
+        callbacks=[recorder],
+        verbose=0,
+        rng=lab.seed,
+    )
     history = trainer.fit(data.x_train, data.y_train, epochs=epochs, validation_data=(data.x_test, data.y_test))
     change = np.array([np.linalg.norm(layer.W.value - w) / np.linalg.norm(w) for layer, w in zip(dense, initial)])
-    return Training(network, np.array(recorder.norms), change, history.history["loss"],
-                    history.history["val_accuracy"], trainer.batches_per_epoch)
+    return Training(
+        network,
+        np.array(recorder.norms),
+        change,
+        history.history["loss"],
+        history.history["val_accuracy"],
+        trainer.batches_per_epoch,
+    )
 
 
 def plot_norms_by_layer(lab: Lab, runs: list[Training]) -> None:
@@ -99,8 +119,7 @@ def plot_norms_by_layer(lab: Lab, runs: list[Training]) -> None:
         axes[0].plot(layers, run.norms[0], **style)
         axes[1].plot(layers, run.end_norms, **style)
         axes[2].plot(layers, run.relative_change, **style)
-    titles = ("At the first step", "End of training (median over the last epoch)",
-              "How far each layer's weights moved")
+    titles = ("At the first step", "End of training (median over the last epoch)", "How far each layer's weights moved")
     ylabels = ("gradient norm ‖∂L/∂W_l‖", "gradient norm ‖∂L/∂W_l‖", "‖W_l(end) − W_l(start)‖ / ‖W_l(start)‖")
     for ax, title, ylabel in zip(axes, titles, ylabels):
         log_y(ax)
@@ -110,12 +129,18 @@ def plot_norms_by_layer(lab: Lab, runs: list[Training]) -> None:
         ax.set_title(title, fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(runs), fontsize=8)
-    fig.suptitle(f"Per-layer gradient norms, {HIDDEN} hidden layers of {WIDTH} units (log scale): sigmoid vanishes, "
-                 "N(0, 1) tanh explodes towards the input", fontsize=9.5)
+    fig.suptitle(
+        f"Per-layer gradient norms, {HIDDEN} hidden layers of {WIDTH} units (log scale): sigmoid vanishes, "
+        "N(0, 1) tanh explodes towards the input",
+        fontsize=9.5,
+    )
     fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.2, wspace=0.32)
-    lab.figure(fig, "gradient-norms-by-layer.png",
-               "Gradient norm of every weight matrix at the first SGD step and over the last epoch, and the relative change of "
-               "each weight matrix over training (dashed: with batch normalization).")
+    lab.figure(
+        fig,
+        "gradient-norms-by-layer.png",
+        "Gradient norm of every weight matrix at the first SGD step and over the last epoch, and the relative change of "
+        "each weight matrix over training (dashed: with batch normalization).",
+    )
 
 
 def plot_norms_over_training(lab: Lab, runs: list[Training]) -> None:
@@ -135,26 +160,44 @@ def plot_norms_over_training(lab: Lab, runs: list[Training]) -> None:
         ax.set_xlabel("SGD step (mini-batch)")
         ax.set_ylabel("‖∂L/∂W_l‖")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=HIDDEN + 1, fontsize=8,
-               title="weight layer (W_1: input side, darkest; W_9: output layer)", title_fontsize=8)
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.955),
+        ncol=HIDDEN + 1,
+        fontsize=8,
+        title="weight layer (W_1: input side, darkest; W_9: output layer)",
+        title_fontsize=8,
+    )
     accuracy = axes.ravel()[len(runs)]
     for run, marker in zip(runs, "os^vD"):
         epochs = np.arange(1, len(run.val_accuracy) + 1)
-        accuracy.plot(epochs * run.steps_per_epoch, 100 * np.array(run.val_accuracy), marker=marker,
-                      ls="--" if run.network.batch_norm else "-", label=run.network.label)
+        accuracy.plot(
+            epochs * run.steps_per_epoch,
+            100 * np.array(run.val_accuracy),
+            marker=marker,
+            ls="--" if run.network.batch_norm else "-",
+            label=run.network.label,
+        )
     accuracy.axhline(10, color="grey", ls=":", label="chance")
     accuracy.set_ylim(0, 100)
     accuracy.set_xlabel("SGD step (mini-batch)")
     accuracy.set_ylabel("test accuracy (%) after each epoch")
     accuracy.set_title("What the networks learn", fontsize=9)
     accuracy.legend(fontsize=6.5, loc="center right", bbox_to_anchor=(1.0, 0.57))
-    fig.suptitle("Gradient norm of every layer through training (same log scale in every panel; SGD with momentum "
-                 "0.9, lr 0.05)",
-                 fontsize=10, y=0.995)
+    fig.suptitle(
+        "Gradient norm of every layer through training (same log scale in every panel; SGD with momentum 0.9, lr 0.05)",
+        fontsize=10,
+        y=0.995,
+    )
     fig.subplots_adjust(left=0.07, right=0.99, top=0.84, bottom=0.08, hspace=0.42, wspace=0.3)
-    lab.figure(fig, "gradient-norms-over-training.png",
-               "‖∂L/∂W_l‖ of each layer at every step for each network (darker = nearer the input), and the test "
-               "accuracy after each epoch.")
+    lab.figure(
+        fig,
+        "gradient-norms-over-training.png",
+        "‖∂L/∂W_l‖ of each layer at every step for each network (darker = nearer the input), and the test "
+        "accuracy after each epoch.",
+    )
 
 
 def _in_range(ratio: float) -> bool:
@@ -205,7 +248,8 @@ def gradient_claims(lab: Lab, runs: dict[Network, Training]) -> None:
         "Batch normalization removes both the vanishing (sigmoid) and the exploding (N(0, 1) tanh) gradients",
         "S1",
         all(_in_range(r.start_ratio) for r in with_bn),
-        "first/last layer ratio " + "; ".join(
+        "first/last layer ratio "
+        + "; ".join(
             f"{r.network.label}: {r.start_ratio:.2f} (without: {runs[base].start_ratio:.1e}), test accuracy "
             f"{100 * r.val_accuracy[-1]:.1f}% (without: {100 * runs[base].val_accuracy[-1]:.1f}%)"
             for r, base in zip(with_bn, (SIGMOID, TANH_LARGE))

@@ -51,9 +51,15 @@ def run(lab: Lab) -> None:
 
     wide = wide_layer_study(data.x_train[:n_wide], draws, lab.rng)
     lab.record(
-        wide_layer={w.label: {"variance": w.variance, "variance_per_draw": w.variances,
-                              "predicted_variance": w.predicted_variance, "saturated_fraction": w.saturated}
-                    for w in wide},
+        wide_layer={
+            w.label: {
+                "variance": w.variance,
+                "variance_per_draw": w.variances,
+                "predicted_variance": w.predicted_variance,
+                "saturated_fraction": w.saturated,
+            }
+            for w in wide
+        },
         input_second_moment_sum=float(np.mean(data.x_train[:n_wide].astype(np.float64) ** 2, axis=0).sum()),
     )
     plot_wide_layer(lab, wide)
@@ -61,8 +67,11 @@ def run(lab: Lab) -> None:
     x_deep = data.x_train[:n_deep]
     activations = {scheme: deep_activations(x_deep, scheme, lab.rng) for scheme in DEEP_SCHEMES}
     stds = {s.label: np.array([a.std() for a in outs]) for s, outs in activations.items()}
-    saturation = {s.label: np.array([np.mean(np.abs(a) > SATURATED) for a in outs])
-                  for s, outs in activations.items() if s.activation == "tanh"}
+    saturation = {
+        s.label: np.array([np.mean(np.abs(a) > SATURATED) for a in outs])
+        for s, outs in activations.items()
+        if s.activation == "tanh"
+    }
     factors = {label: per_layer_factor(std) for label, std in stds.items()}
     lab.record(deep_activation_std=stds, deep_saturated_fraction=saturation, deep_per_layer_factor=factors)
     plot_depth_summary(lab, stds, saturation)
@@ -80,8 +89,9 @@ def run(lab: Lab) -> None:
         symmetry_hidden_unit_max_difference=spread,
         symmetry_distinct_hidden_units=distinct,
         symmetry_test_accuracy=accuracy,
-        symmetry_curves={label: {k: run.history[k] for k in ("loss", "val_loss", "val_accuracy")}
-                         for label, run in runs.items()},
+        symmetry_curves={
+            label: {k: run.history[k] for k in ("loss", "val_loss", "val_accuracy")} for label, run in runs.items()
+        },
     )
     plot_symmetry(lab, runs)
 

@@ -35,8 +35,8 @@ DEEP_SCHEMES = (
     Scheme("constant 0.5", "constant", "tanh"),
     Scheme("N(0, 0.01²)", "normal", "tanh"),
     Scheme("N(0, 1)", "standard_normal", "tanh"),
-    Scheme("U(±1/√n_in) (S3's \"glorot\")", "uniform_fan_in", "tanh"),
-    Scheme("LeCun N(0, 1/n_in) (S1's \"Xavier\")", "lecun_normal", "tanh"),
+    Scheme('U(±1/√n_in) (S3\'s "glorot")', "uniform_fan_in", "tanh"),
+    Scheme('LeCun N(0, 1/n_in) (S1\'s "Xavier")', "lecun_normal", "tanh"),
     Scheme("Glorot N(0, 2/(n_in+n_out))", "glorot_normal", "tanh"),
     Scheme("He N(0, 2/n_in), ReLU", "he_normal", "relu"),
 )
@@ -86,9 +86,12 @@ def plot_depth_summary(lab: Lab, stds: dict[str, np.ndarray], saturation: dict[s
     right.set_ylim(-3, 103)
     right.legend(fontsize=7, loc="center right")
     fig.subplots_adjust(left=0.07, right=0.99, top=0.92, bottom=0.12, wspace=0.22)
-    lab.figure(fig, "activation-scale-by-layer.png",
-               "Left: standard deviation of each hidden layer's activations (log scale) for every initializer; "
-               "right: the share of saturated tanh outputs per layer (same markers).")
+    lab.figure(
+        fig,
+        "activation-scale-by-layer.png",
+        "Left: standard deviation of each hidden layer's activations (log scale) for every initializer; "
+        "right: the share of saturated tanh outputs per layer (same markers).",
+    )
 
 
 def plot_histogram_grid(lab: Lab, activations: dict[Scheme, list[np.ndarray]]) -> None:
@@ -100,8 +103,14 @@ def plot_histogram_grid(lab: Lab, activations: dict[Scheme, list[np.ndarray]]) -
         bounds = (-1.0, 1.0) if scheme.activation == "tanh" else (0.0, 4.0)
         for depth, (values, color) in enumerate(zip(outputs, colors), start=1):
             counts, edges = np.histogram(np.clip(values, *bounds), bins=50, range=bounds)
-            ax.plot(edges, np.append(counts, counts[-1]) / values.size, drawstyle="steps-post", color=color, lw=1,
-                    label=f"layer {depth}")
+            ax.plot(
+                edges,
+                np.append(counts, counts[-1]) / values.size,
+                drawstyle="steps-post",
+                color=color,
+                lw=1,
+                label=f"layer {depth}",
+            )
         log_y(ax)
         ax.set_ylim(1e-4, 1.5)
         ax.set_title(scheme.label, fontsize=8)
@@ -110,16 +119,21 @@ def plot_histogram_grid(lab: Lab, activations: dict[Scheme, list[np.ndarray]]) -
         ax.set_ylabel("fraction per bin (log)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="center right", fontsize=8, title="depth")
-    fig.suptitle("Histograms of every hidden layer's activations (10 × 256 network, one batch of Fashion-MNIST)",
-                 fontsize=10)
+    fig.suptitle(
+        "Histograms of every hidden layer's activations (10 × 256 network, one batch of Fashion-MNIST)", fontsize=10
+    )
     fig.subplots_adjust(left=0.07, right=0.9, top=0.9, bottom=0.09, hspace=0.4, wspace=0.08)
-    lab.figure(fig, "activation-histograms.png",
-               "Per-layer activation histograms (lighter = deeper; ReLU values above 4 are counted in the last bin) "
-               "for each initializer.")
+    lab.figure(
+        fig,
+        "activation-histograms.png",
+        "Per-layer activation histograms (lighter = deeper; ReLU values above 4 are counted in the last bin) "
+        "for each initializer.",
+    )
 
 
-def depth_claims(lab: Lab, stds: dict[str, np.ndarray], saturation: dict[str, np.ndarray],
-                 factors: dict[str, float]) -> None:
+def depth_claims(
+    lab: Lab, stds: dict[str, np.ndarray], saturation: dict[str, np.ndarray], factors: dict[str, float]
+) -> None:
     """The claims on the activation scale through depth, by initializer (S0, S1, S3)."""
     small, large = "N(0, 0.01²)", "N(0, 1)"
     lab.claim(
@@ -140,7 +154,7 @@ def depth_claims(lab: Lab, stds: dict[str, np.ndarray], saturation: dict[str, np
     glorot_label = next(s.label for s in DEEP_SCHEMES if s.init == "glorot_normal")
     keeps = {label: 0.8 < factors[label] < 1.25 and saturation[label].max() < 0.1 for label in (lecun, glorot_label)}
     lab.claim(
-        "S1's \"Xavier\" — correctly named LeCun normal, N(0, 1/n_in) — and Glorot normal, N(0, 2/(n_in + n_out)), "
+        'S1\'s "Xavier" — correctly named LeCun normal, N(0, 1/n_in) — and Glorot normal, N(0, 2/(n_in + n_out)), '
         "keep tanh activations unsaturated and their scale within ±20% per layer (for 256 → 256 layers the two "
         "are the same distribution)",
         "S1, S0",
@@ -151,7 +165,7 @@ def depth_claims(lab: Lab, stds: dict[str, np.ndarray], saturation: dict[str, np
     )
     s3_glorot = next(s.label for s in DEEP_SCHEMES if s.init == "uniform_fan_in")
     lab.claim(
-        "What S3 calls \"glorot\", U(±1/√n_in), has variance 1/(3 n_in), a third of LeCun's, so deep tanh "
+        'What S3 calls "glorot", U(±1/√n_in), has variance 1/(3 n_in), a third of LeCun\'s, so deep tanh '
         "activations shrink by about 1/√3 per layer: it is not Glorot's formula",
         "S3",
         factors[s3_glorot] < 0.75 < factors[lecun],

@@ -50,8 +50,9 @@ def train_from(data: Dataset, init: Any, epochs: int, lab: Lab) -> SymmetryRun:
     first = model.layers[0]
     assert isinstance(first, Dense)  # an MLP starts with a Dense layer
     initial = first.W.value.copy()
-    trainer = Trainer(model, loss="softmax_cross_entropy", optimizer="sgd", lr=0.05, batch_size=64, verbose=0,
-                      rng=lab.seed)
+    trainer = Trainer(
+        model, loss="softmax_cross_entropy", optimizer="sgd", lr=0.05, batch_size=64, verbose=0, rng=lab.seed
+    )
     history = trainer.fit(data.x_train, data.y_train, epochs=epochs, validation_data=(data.x_test, data.y_test))
     return SymmetryRun(initial, first.W.value.copy(), history.history)
 
@@ -81,8 +82,14 @@ def plot_symmetry(lab: Lab, runs: dict[str, SymmetryRun]) -> None:
                 ax.set_ylabel(label.split(" (")[0], fontsize=7.5)
             if row == 0:
                 ax.set_title(f"unit {unit + 1}", fontsize=8)
-        ax.text(1.12, 0.5, f"largest\ndifference\n{run.spread:.2g}\n\n{run.distinct_units} distinct\nunits",
-                transform=ax.transAxes, fontsize=7, va="center")
+        ax.text(
+            1.12,
+            0.5,
+            f"largest\ndifference\n{run.spread:.2g}\n\n{run.distinct_units} distinct\nunits",
+            transform=ax.transAxes,
+            fontsize=7,
+            va="center",
+        )
     curves.axhline(10, color="grey", ls=":", label="chance (10%)")
     curves.xaxis.set_major_locator(MaxNLocator(integer=True))
     curves.set_xlabel("epoch")
@@ -90,18 +97,22 @@ def plot_symmetry(lab: Lab, runs: dict[str, SymmetryRun]) -> None:
     curves.set_ylim(0, 100)
     curves.set_title("784-16-10 tanh net, mini-batch SGD")
     curves.legend(fontsize=7.5)
-    fig.suptitle("Constant initialization never breaks symmetry: every hidden unit learns the same weights\n"
-                 "(right: what training added to each hidden unit's 784 incoming weights, as 28×28 images)",
-                 fontsize=9.5)
+    fig.suptitle(
+        "Constant initialization never breaks symmetry: every hidden unit learns the same weights\n"
+        "(right: what training added to each hidden unit's 784 incoming weights, as 28×28 images)",
+        fontsize=9.5,
+    )
     fig.subplots_adjust(left=0.06, right=0.91, top=0.82, bottom=0.12, wspace=0.08)
-    lab.figure(fig, "symmetry.png",
-               "Test accuracy per epoch from zero, constant and random (Glorot) weights, and the change of the first "
-               "six hidden units' incoming weights during training (one colour scale per row; blue negative, red "
-               "positive). The largest difference is between the units' final weight vectors.")
+    lab.figure(
+        fig,
+        "symmetry.png",
+        "Test accuracy per epoch from zero, constant and random (Glorot) weights, and the change of the first "
+        "six hidden units' incoming weights during training (one colour scale per row; blue negative, red "
+        "positive). The largest difference is between the units' final weight vectors.",
+    )
 
 
-def symmetry_claims(lab: Lab, spread: dict[str, float], distinct: dict[str, int],
-                    accuracy: dict[str, float]) -> None:
+def symmetry_claims(lab: Lab, spread: dict[str, float], distinct: dict[str, int], accuracy: dict[str, float]) -> None:
     """S1's claims on symmetry: zero and constant starts keep every hidden unit alike, a random start does not."""
     zeros, constant, random = spread
     lab.claim(

@@ -63,10 +63,16 @@ def wide_layer_study(x: np.ndarray, draws: int, rng: np.random.Generator) -> lis
     second_moment = float(np.mean(x.astype(np.float64) ** 2, axis=0).sum())  # 784 for standardized pixels
     return [
         WideLayer("N(0, 1) weights and biases (S0)", _wide_layer(x, "standard_normal", 1.0, draws, rng), N_IN + 1.0),
-        WideLayer("Nielsen N(0, 1/n_in), N(0, 1) biases (S3)", _wide_layer(x, "nielsen", 1.0, draws, rng),
-                  1.0 + second_moment / N_IN),
-        WideLayer("Glorot N(0, 2/(n_in+n_out)), zero biases (S0)", _wide_layer(x, "glorot_normal", 0.0, draws, rng),
-                  second_moment * 2.0 / (N_IN + N_WIDE)),
+        WideLayer(
+            "Nielsen N(0, 1/n_in), N(0, 1) biases (S3)",
+            _wide_layer(x, "nielsen", 1.0, draws, rng),
+            1.0 + second_moment / N_IN,
+        ),
+        WideLayer(
+            "Glorot N(0, 2/(n_in+n_out)), zero biases (S0)",
+            _wide_layer(x, "glorot_normal", 0.0, draws, rng),
+            second_moment * 2.0 / (N_IN + N_WIDE),
+        ),
     ]
 
 
@@ -78,7 +84,7 @@ def plot_wide_layer(lab: Lab, layers: list[WideLayer]) -> None:
         top, bottom = column
         spread = 4 * np.sqrt(layer.predicted_variance)
         grid = np.linspace(-spread, spread, 200)
-        density = np.exp(-grid**2 / (2 * layer.predicted_variance)) / np.sqrt(2 * np.pi * layer.predicted_variance)
+        density = np.exp(-(grid**2) / (2 * layer.predicted_variance)) / np.sqrt(2 * np.pi * layer.predicted_variance)
         counts, edges = np.histogram(layer.z, bins=80, range=(-spread, spread), density=True)
         top.stairs(counts, edges, fill=True, alpha=0.6, label="measured")
         top.plot(grid, density, color="k", lw=1.2, label=f"N(0, {layer.predicted_variance:.3g}) predicted")
@@ -94,12 +100,17 @@ def plot_wide_layer(lab: Lab, layers: list[WideLayer]) -> None:
         bottom.set_xlabel("tanh(z)")
         bottom.set_ylabel("fraction of outputs per bin")
         bottom.set_title(f"{100 * layer.saturated:.1f}% with |tanh(z)| > {SATURATED}", fontsize=8.5)
-    fig.suptitle("One 784 → 100 layer on standardized Fashion-MNIST: N(0, 1) weights give variance ≈ 785 "
-                 "and saturate tanh", fontsize=10)
+    fig.suptitle(
+        "One 784 → 100 layer on standardized Fashion-MNIST: N(0, 1) weights give variance ≈ 785 and saturate tanh",
+        fontsize=10,
+    )
     fig.subplots_adjust(left=0.06, right=0.99, top=0.86, bottom=0.09, hspace=0.55, wspace=0.28)
-    lab.figure(fig, "wide-layer-saturation.png",
-               "Pre-activations (top, with the predicted normal density) and tanh outputs (bottom, log scale) of a "
-               "784 → 100 layer for three initializers.")
+    lab.figure(
+        fig,
+        "wide-layer-saturation.png",
+        "Pre-activations (top, with the predicted normal density) and tanh outputs (bottom, log scale) of a "
+        "784 → 100 layer for three initializers.",
+    )
 
 
 def wide_layer_claims(lab: Lab, wide: list[WideLayer]) -> None:

@@ -96,7 +96,7 @@ def run(lab: Lab) -> None:
         init = (-init[0], init[1])
     rho_sweep = {rho: s3_perceptron(xs, ys, rho, s3_max_epochs, init) for rho in RHO_SWEEP}
     big = rho_sweep[max(RHO_SWEEP)]
-    cycle = s3_trajectory(xs, ys, max(RHO_SWEEP), big.n_epochs_ + 1, init)[-(big.cycle_length_ or 1):]
+    cycle = s3_trajectory(xs, ys, max(RHO_SWEEP), big.n_epochs_ + 1, init)[-(big.cycle_length_ or 1) :]
 
     lab.record(
         n_points=n_points,
@@ -134,8 +134,12 @@ def run(lab: Lab) -> None:
         },
         rho_sweep_margin=SWEEP_MARGIN,
         rho_sweep={
-            str(rho): {"converged": clf.converged_, "epochs": clf.n_epochs_, "cycle_length": clf.cycle_length_,
-                       "mistakes": clf.history_[:200]}
+            str(rho): {
+                "converged": clf.converged_,
+                "epochs": clf.n_epochs_,
+                "cycle_length": clf.cycle_length_,
+                "mistakes": clf.history_[:200],
+            }
             for rho, clf in rho_sweep.items()
         },
         rho_1_cycle_states=cycle[:, :3],
@@ -144,8 +148,18 @@ def run(lab: Lab) -> None:
     plot_margins(lab, margins, online, bounds, s3_epochs, s3_converged, slope)
     assert example is not None  # margins always include one <= 0.05
     plot_non_separable(lab, xo, yo, example, cycling, small_path, large_path, s3_large.cycle_length_ or 1, n_points)
-    plot_renormalization(lab, xs, ys, normal, rho_sweep, cycle, start_angles.ravel(), end_angles.ravel(),
-                         s3_converged.ravel(), online_end_angles.ravel())
+    plot_renormalization(
+        lab,
+        xs,
+        ys,
+        normal,
+        rho_sweep,
+        cycle,
+        start_angles.ravel(),
+        end_angles.ravel(),
+        s3_converged.ravel(),
+        online_end_angles.ravel(),
+    )
 
     medians = np.median(online, axis=1)
     lab.claim(
@@ -167,8 +181,13 @@ def run(lab: Lab) -> None:
         "On non-separable data the perceptron does not converge: mistakes never reach zero and the weights cycle, "
         "in cycles that can be long and hard to detect",
         "S3",
-        bool(min(cycling.mistakes) > 0 and not s3_small.converged_ and not s3_large.converged_
-             and s3_large.cycles_detected_ and min(s3_small.history_) > 0),
+        bool(
+            min(cycling.mistakes) > 0
+            and not s3_small.converged_
+            and not s3_large.converged_
+            and s3_large.cycles_detected_
+            and min(s3_small.history_) > 0
+        ),
         f"online: at least {min(cycling.mistakes)} of {n_points} wrong in each of {len(cycling.mistakes)} epochs; "
         f"S3 rho=1: exact cycle of {s3_large.cycle_length_} epochs found after {s3_large.n_epochs_}; "
         f"S3 rho={SMALL_RHO:g}: at least {min(s3_small.history_)} wrong in each of {s3_small.n_epochs_} epochs, "

@@ -11,8 +11,15 @@ from ...plots import draw_line
 from .runs import SMALL_RHO, SWEEP_MARGIN, OnlineRun, direction
 
 
-def plot_margins(lab: Lab, margins: np.ndarray, online: np.ndarray, bounds: np.ndarray, s3_epochs: np.ndarray,
-                 s3_converged: np.ndarray, slope: float) -> None:
+def plot_margins(
+    lab: Lab,
+    margins: np.ndarray,
+    online: np.ndarray,
+    bounds: np.ndarray,
+    s3_epochs: np.ndarray,
+    s3_converged: np.ndarray,
+    slope: float,
+) -> None:
     """``updates-vs-margin.png``: updates (online) and epochs (S3) against the margin, and who converged."""
     plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -23,11 +30,17 @@ def plot_margins(lab: Lab, margins: np.ndarray, online: np.ndarray, bounds: np.n
         left.scatter(margin * spread[moved], online[i][moved], s=12, c="tab:blue", alpha=0.5)
         ok = s3_converged[i]
         left.scatter(margin * spread[ok], s3_epochs[i][ok], s=14, marker="^", c="tab:orange", alpha=0.6)
-    left.plot(margins, np.median(online, axis=1), "o-", c="tab:blue",
-              label=f"Rosenblatt online: updates (median; slope {slope:.2f})")
+    left.plot(
+        margins,
+        np.median(online, axis=1),
+        "o-",
+        c="tab:blue",
+        label=f"Rosenblatt online: updates (median; slope {slope:.2f})",
+    )
     s3_median = [np.median(e[c]) if c.any() else np.nan for e, c in zip(s3_epochs, s3_converged)]
-    left.plot(margins, s3_median, "^-", c="tab:orange",
-              label=f"S3 algorithm, rho={SMALL_RHO:g}: epochs, converged runs")
+    left.plot(
+        margins, s3_median, "^-", c="tab:orange", label=f"S3 algorithm, rho={SMALL_RHO:g}: epochs, converged runs"
+    )
     left.plot(margins, np.median(bounds, axis=1), "k--", label="Novikoff's bound $(R/\\gamma)^2$ (slope -2)")
     left.set_xscale("log")
     left.set_yscale("log")
@@ -52,8 +65,17 @@ def plot_margins(lab: Lab, margins: np.ndarray, online: np.ndarray, bounds: np.n
     )
 
 
-def plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: OnlineRun, cycling: OnlineRun,
-                       s3_small: np.ndarray, s3_large: np.ndarray, large_cycle_length: int, n_points: int) -> None:
+def plot_non_separable(
+    lab: Lab,
+    x: np.ndarray,
+    y: np.ndarray,
+    separable: OnlineRun,
+    cycling: OnlineRun,
+    s3_small: np.ndarray,
+    s3_large: np.ndarray,
+    large_cycle_length: int,
+    n_points: int,
+) -> None:
     """``non-separable.png``: the last lines, the mistakes and the direction of w per epoch."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
@@ -61,11 +83,27 @@ def plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: Online
     for label, marker, color in ((1, "s", "tab:red"), (-1, "o", "tab:blue")):
         ax.scatter(*x[y == label].T, s=12, marker=marker, c=color, label=f"y = {label:+d}")
     for k, w in enumerate(cycling.weights[-6:]):
-        draw_line(ax, w[:2], w[2], (-2.0, 2.0), color="0.3", lw=1, alpha=0.7,
-                   label="online: last 6 epochs" if k == 0 else None)
+        draw_line(
+            ax,
+            w[:2],
+            w[2],
+            (-2.0, 2.0),
+            color="0.3",
+            lw=1,
+            alpha=0.7,
+            label="online: last 6 epochs" if k == 0 else None,
+        )
     for k, row in enumerate(s3_large[-large_cycle_length:]):
-        draw_line(ax, row[:2], row[2], (-2.0, 2.0), color="tab:purple", lw=1.5, ls="--",
-                   label=f"S3, rho=1: its {large_cycle_length}-cycle" if k == 0 else None)
+        draw_line(
+            ax,
+            row[:2],
+            row[2],
+            (-2.0, 2.0),
+            color="tab:purple",
+            lw=1.5,
+            ls="--",
+            label=f"S3, rho=1: its {large_cycle_length}-cycle" if k == 0 else None,
+        )
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
     ax.set_aspect("equal")
@@ -74,8 +112,14 @@ def plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: Online
     ax.set_title("Overlapping classes: no line separates")
     ax.legend(fontsize=7, loc="lower left")
     ax = axes[1]
-    ax.plot(np.arange(1, len(separable.mistakes) + 1), separable.mistakes, "o-", c="tab:green", ms=3,
-            label="online, separable data")
+    ax.plot(
+        np.arange(1, len(separable.mistakes) + 1),
+        separable.mistakes,
+        "o-",
+        c="tab:green",
+        ms=3,
+        label="online, separable data",
+    )
     ax.plot(np.arange(1, len(cycling.mistakes) + 1), cycling.mistakes, c="tab:blue", label="online, overlapping")
     ax.plot(s3_small[:, 3], c="tab:orange", label=f"S3, rho={SMALL_RHO:g}, overlapping")
     ax.plot(s3_large[:, 3], c="tab:purple", ls="--", label="S3, rho=1, overlapping")
@@ -85,8 +129,12 @@ def plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: Online
     ax.set_title("Mistakes per epoch")
     ax.legend(fontsize=7)
     ax = axes[2]
-    ax.plot(np.arange(1, len(cycling.weights) + 1), [direction(w[:2]) for w in cycling.weights], c="tab:blue",
-            label="online")
+    ax.plot(
+        np.arange(1, len(cycling.weights) + 1),
+        [direction(w[:2]) for w in cycling.weights],
+        c="tab:blue",
+        label="online",
+    )
     ax.plot([direction(row[:2]) for row in s3_small], c="tab:orange", label=f"S3, rho={SMALL_RHO:g}")
     ax.plot([direction(row[:2]) for row in s3_large], c="tab:purple", ls="--", label="S3, rho=1")
     ax.set_xscale("symlog", linthresh=10)
@@ -103,9 +151,18 @@ def plot_non_separable(lab: Lab, x: np.ndarray, y: np.ndarray, separable: Online
     )
 
 
-def plot_renormalization(lab: Lab, x: np.ndarray, y: np.ndarray, normal: np.ndarray,
-                         sweep: dict[float, Perceptron], cycle: np.ndarray, start_angles: np.ndarray,
-                         end_angles: np.ndarray, converged: np.ndarray, online_end_angles: np.ndarray) -> None:
+def plot_renormalization(
+    lab: Lab,
+    x: np.ndarray,
+    y: np.ndarray,
+    normal: np.ndarray,
+    sweep: dict[float, Perceptron],
+    cycle: np.ndarray,
+    start_angles: np.ndarray,
+    end_angles: np.ndarray,
+    converged: np.ndarray,
+    online_end_angles: np.ndarray,
+) -> None:
     """``renormalization.png``: S3's algorithm on separable data by rho, and where bad starts end."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
@@ -115,8 +172,13 @@ def plot_renormalization(lab: Lab, x: np.ndarray, y: np.ndarray, normal: np.ndar
     small = sweep[min(sweep)]
     draw_line(ax, small.w_, small.b_, (-1.2, 1.2), color="k", label=f"rho={min(sweep):g}: converged line")
     biases = ", ".join(f"{b:+.1f}" for b in cycle[:, 2])
-    ax.plot([], [], color="tab:purple", ls="--", label=f"rho=1: {len(cycle)} lines with b = {biases} (|w| = 1),\n"
-            "outside this window: all points on one side")
+    ax.plot(
+        [],
+        [],
+        color="tab:purple",
+        ls="--",
+        label=f"rho=1: {len(cycle)} lines with b = {biases} (|w| = 1),\noutside this window: all points on one side",
+    )
     ax.set_xlim(-1.2, 1.2)
     ax.set_ylim(-1.2, 1.2)
     ax.set_aspect("equal")
@@ -135,8 +197,9 @@ def plot_renormalization(lab: Lab, x: np.ndarray, y: np.ndarray, normal: np.ndar
     ax.legend(fontsize=7)
     ax = axes[2]
     ax.scatter(start_angles[converged], end_angles[converged], s=14, c="tab:green", label="S3: converged")
-    ax.scatter(start_angles[~converged], end_angles[~converged], s=20, marker="x", c="tab:red",
-               label="S3: not converged")
+    ax.scatter(
+        start_angles[~converged], end_angles[~converged], s=20, marker="x", c="tab:red", label="S3: not converged"
+    )
     ax.scatter(start_angles, online_end_angles, s=8, c="tab:blue", alpha=0.5, label="online perceptron (all converged)")
     ax.set_xlim(0, 180)
     ax.set_ylim(-5, 185)

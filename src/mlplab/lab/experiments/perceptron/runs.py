@@ -109,16 +109,16 @@ def online_perceptron(x: np.ndarray, y: np.ndarray, seed: int, max_epochs: int, 
     return OnlineRun(mistakes, monitor.weights)
 
 
-def s3_perceptron(x: np.ndarray, y: np.ndarray, rho: float, max_epochs: int,
-                  init: tuple[np.ndarray, float]) -> Perceptron:
+def s3_perceptron(
+    x: np.ndarray, y: np.ndarray, rho: float, max_epochs: int, init: tuple[np.ndarray, float]
+) -> Perceptron:
     """S3's algorithm from ``init``; its ConvergenceWarning is the expected outcome here and is silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return Perceptron(lr=rho, max_epochs=max_epochs).fit(x, y, init=init)
 
 
-def s3_trajectory(x: np.ndarray, y: np.ndarray, rho: float, epochs: int,
-                  init: tuple[np.ndarray, float]) -> np.ndarray:
+def s3_trajectory(x: np.ndarray, y: np.ndarray, rho: float, epochs: int, init: tuple[np.ndarray, float]) -> np.ndarray:
     """S3's algorithm one epoch at a time: rows ``(w_1, w_2, b, |M|)`` for the states 0..epochs-1 (w a unit vector)."""
     w, b = init
     rows = []

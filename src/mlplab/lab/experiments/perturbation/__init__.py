@@ -47,8 +47,11 @@ def run(lab: Lab) -> None:
     with threadpool_limits(1, user_api="blas"):  # tiny products: one BLAS thread is fastest, same sums anywhere
         sine_runs = train_all(sine, STEP_SIZES, size, size.sine, lab.rng)
         groups = {d: [teacher_task(d, k, lab.rng) for k in range(size.teachers_per_size)] for d in size.teacher_inputs}
-        teachers = {task: train_all(task, TEACHER_STEP_SIZES, size, size.teacher, lab.rng)
-                    for tasks in groups.values() for task in tasks}
+        teachers = {
+            task: train_all(task, TEACHER_STEP_SIZES, size, size.teacher, lab.rng)
+            for tasks in groups.values()
+            for task in tasks
+        }
 
     sine_cost = {method: cheapest(runs).cost_to_target for method, runs in sine_runs.items()}
     sine_backprop = min(sine_cost["gd"], sine_cost["adam"])
@@ -83,8 +86,9 @@ def run(lab: Lab) -> None:
         teacher_n_weights=sizes_p,
         teacher_step_sizes=TEACHER_STEP_SIZES,
         teachers_per_size=size.teachers_per_size,
-        teacher_cost_to_target={t.name: {m: [r.cost_to_target for r in runs] for m, runs in teachers[t].items()}
-                                for t in teachers},
+        teacher_cost_to_target={
+            t.name: {m: [r.cost_to_target for r in runs] for m, runs in teachers[t].items()} for t in teachers
+        },
         teacher_cheapest_cost_per_teacher=per_teacher,
         teacher_median_cost_to_target={**costs, "backprop": best_backprop},
         teacher_cost_ratio_perturbation_over_backprop=teacher_ratio,
@@ -115,8 +119,10 @@ def run(lab: Lab) -> None:
         "perturbation / backprop = "
         + ", ".join(f"{r:.1f}x at P = {p:,}" for p, r in zip(sizes_p, teacher_ratio))
         + "; cost ~ P^b with b = "
-        + ", ".join(f"{slopes[m]:.2f} ({name})" for m, name in (("perturbation", "perturbation"), ("gd", "GD"),
-                                                                  ("adam", "Adam"))),
+        + ", ".join(
+            f"{slopes[m]:.2f} ({name})"
+            for m, name in (("perturbation", "perturbation"), ("gd", "GD"), ("adam", "Adam"))
+        ),
     )
     late_large, late_small = acceptance[f"{max(STEP_SIZES):g}"][1], acceptance[f"{min(STEP_SIZES):g}"][1]
     lab.claim(

@@ -73,8 +73,13 @@ def plot_cost(lab: Lab, sizes: list[int], per_teacher: dict[str, list[list[float
             left.scatter([p] * len(shown), shown, color=color, marker=marker, s=14, alpha=0.35, lw=0)
         reached = np.isfinite(medians[method])
         slope = log_slope(sizes, medians[method])
-        left.plot(np.array(sizes)[reached], np.array(medians[method])[reached], marker=marker, color=color,
-                  label=f"{labels[method]}: cost ~ P^{slope:.2f}")
+        left.plot(
+            np.array(sizes)[reached],
+            np.array(medians[method])[reached],
+            marker=marker,
+            color=color,
+            label=f"{labels[method]}: cost ~ P^{slope:.2f}",
+        )
     if len(finite_costs) < len(all_costs):
         left.axhline(never, color="grey", ls=":", lw=1, label="never reached (faint points)")
     left.set_ylabel(f"forward passes to reach loss {target:g}")
@@ -109,8 +114,13 @@ def plot_acceptance(lab: Lab, task: Task, runs: list[Run]) -> None:
         right.plot(run.cost, run.loss, color=color, ls=style, lw=1.5, label=run.label)
         if style == "-":  # the halving run's acceptance restarts at every halving: left out of the left panel
             rate = acceptance_rate(run.loss, ACCEPTANCE_WINDOW)
-            left.plot((np.arange(rate.size) + 0.5) * ACCEPTANCE_WINDOW, 100 * rate, color=color, lw=1.5,
-                      label=run.label.removeprefix("perturbation, "))
+            left.plot(
+                (np.arange(rate.size) + 0.5) * ACCEPTANCE_WINDOW,
+                100 * rate,
+                color=color,
+                lw=1.5,
+                label=run.label.removeprefix("perturbation, "),
+            )
     left.set_xscale("log")
     left.set_xlabel("forward passes (log scale)")
     left.set_ylabel(f"tries that lowered the loss (%, per {ACCEPTANCE_WINDOW})")
