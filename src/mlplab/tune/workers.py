@@ -76,16 +76,42 @@ class BudgetLock:
             self._handle = None
 
 
+class StopRequest:
+    """Ctrl-C (SIGINT) in a worker process, acted on where no trial can be left marked running.
+
+    While a trial trains, the signal interrupts it at once: Optuna records the trial as failed
+    without a reason, that is, interrupted. While Optuna creates a trial, samples its parameters
+    or records its result, the signal only sets :attr:`requested`; the trial's objective then
+    stops before training, or the worker stops once the trial is recorded.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.training = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        if self.training:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` if a stop was requested."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+
 class _GuardedObjective:
     """The objective, releasing the budget lock first (Optuna has registered the trial as running by then),
     and recording why it failed when it raises, so that only an interrupted trial fails without a reason."""
 
-    def __init__(self, objective: Callable[[optuna.Trial], float], lock: BudgetLock) -> None:
-        self.objective, self.lock = objective, lock
+    def __init__(self, objective: Callable[[optuna.Trial], float], lock: BudgetLock, stop: StopRequest) -> None:
+        self.objective, self.lock, self.stop = objective, lock, stop
 
     def __call__(self, trial: optuna.Trial) -> float:
         self.lock.release()
         try:
+            self.stop.training = True
+            self.stop.check()
             return self.objective(trial)
         except optuna.TrialPruned:
             raise
@@ -93,6 +119,8 @@ class _GuardedObjective:
             if FAIL_REASON not in trial.user_attrs:
                 trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
             raise
+        finally:
+            self.stop.training = False
 
 
 def _print_trial(study: optuna.Study, trial: FrozenTrial) -> None:
@@ -111,8 +139,13 @@ def _others_running(study: optuna.Study) -> bool:
     return any(t.state == TrialState.RUNNING for t in study.get_trials(deepcopy=False))
 
 
-def run_worker(plan: WorkerPlan) -> None:
-    """Run trials in this process until the study's budget is used (the body of every worker)."""
+def run_worker(plan: WorkerPlan, stop: StopRequest | None = None) -> None:
+    """Run trials in this process until the study's budget is used (the body of every worker).
+
+    ``stop`` is the worker process's SIGINT handler (see :class:`StopRequest`); without it a
+    Ctrl-C raises wherever it lands.
+    """
+    stop = stop or StopRequest()
     from threadpoolctl import threadpool_limits
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -122,11 +155,12 @@ def run_worker(plan: WorkerPlan) -> None:
         study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner)
     )
     lock = BudgetLock(plan.out_dir)
-    objective = _GuardedObjective(plan.objective, lock)
+    objective = _GuardedObjective(plan.objective, lock, stop)
     callbacks = [_print_trial] if plan.verbose else []
     shared = plan.storage_url is not None
     with threadpool_limits(plan.threads) if plan.threads else contextlib.nullcontext():
         while True:
+            stop.check()
             lock.acquire()
             try:
                 if shared:
@@ -142,8 +176,10 @@ def run_worker(plan: WorkerPlan) -> None:
 
 
 def _worker_process(plan: WorkerPlan) -> None:
+    stop = StopRequest()
+    signal.signal(signal.SIGINT, stop)
     try:
-        run_worker(plan)
+        run_worker(plan, stop)
     except KeyboardInterrupt:  # the coordinator reports the interruption
         sys.exit(130)
 
