@@ -4,6 +4,11 @@ import csv
 import itertools
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import optuna
 import pytest
@@ -58,40 +63,27 @@ def test_two_workers_on_the_journal_file_lose_and_duplicate_nothing(tmp_path):
     assert len({t.user_attrs["worker"] for t in trials}) == 2  # both processes ran trials
 
 
-@pytest.mark.slow
-def test_sigterm_to_the_search_alone_stops_its_workers_too(tmp_path):
-    """A scheduler or ``timeout`` signals the main process only: its workers must not run on unseen."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
+def _search_with_two_workers(tmp_path, **popen):
+    """``mlplab tune`` with two workers on moons, started, once a first trial is complete; and its command."""
     space = tmp_path / "space.yaml"
     space.write_text(
         yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}})
     )
-    command = [
-        sys.executable,
-        "-m",
-        "mlplab",
-        "tune",
-        "--config",
-        str(space),
-        "--workers",
-        "2",
-        "--pruner",
-        "none",
-        "--out",
-        str(tmp_path / "out"),
-        "--no-final",
-        "--quiet",
-    ]
-    search = subprocess.Popen([*command, "--n-trials", "400"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
+    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none"]
+    command += ["--out", str(tmp_path / "out"), "--no-final", "--quiet"]
+    search = subprocess.Popen([*command, "--n-trials", "400"], stderr=subprocess.PIPE, text=True, **popen)
+    deadline = time.monotonic() + 120  # a bound for a broken search, not a timing the test relies on
     while time.monotonic() < deadline and not any(
         t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")
     ):
         time.sleep(0.2)
+    return search, command
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_search_alone_stops_its_workers_too(tmp_path):
+    """A scheduler or ``timeout`` signals the main process only: its workers must not run on unseen."""
+    search, _ = _search_with_two_workers(tmp_path)
     search.send_signal(signal.SIGTERM)
     assert search.wait(timeout=60) == 130
     trials = load_study(tmp_path / "out").trials  # the search ends after its workers: nothing is left running
@@ -342,40 +334,7 @@ def test_a_bad_space_file_is_a_clear_command_line_error(tmp_path, capsys):
 @pytest.mark.slow
 def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path):
     """Ctrl-C reaches the whole process group, as in a terminal: exit 130, then the same command finishes."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    space = tmp_path / "space.yaml"
-    space.write_text(
-        yaml.safe_dump({"dataset": "moons", "epochs": 30, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}})
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "mlplab",
-        "tune",
-        "--config",
-        str(space),
-        "--workers",
-        "2",
-        "--pruner",
-        "none",
-        "--out",
-        str(tmp_path / "out"),
-        "--no-final",
-        "--quiet",
-    ]
-    search = subprocess.Popen(
-        [*command, "--n-trials", "400"], start_new_session=True, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(
-        t.state == TrialState.COMPLETE for t in _trials_if_any(tmp_path / "out")
-    ):
-        time.sleep(0.2)
+    search, command = _search_with_two_workers(tmp_path, start_new_session=True)
     os.killpg(search.pid, signal.SIGINT)
     assert search.wait(timeout=60) == 130
     assert "run the same command to resume" in search.stderr.read()
@@ -399,8 +358,6 @@ def _trials_if_any(out_dir):
 
 def test_a_worker_ctrl_c_outside_training_waits_until_the_trial_is_recorded(tmp_path):
     """SIGINT while Optuna creates or records a trial must not leave the trial marked running."""
-    import signal
-
     from mlplab.tune.workers import BudgetLock, StopRequest, _GuardedObjective
 
     stop = StopRequest()
