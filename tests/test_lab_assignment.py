@@ -44,7 +44,7 @@ def test_assignment_experiment(run_quick):
 
 
 def test_gradient_descent_is_mlplab_sgd():
-    from mlplab.lab.experiments.assignment import f_prime, gradient_descent
+    from mlplab.lab.experiments.assignment.quartic import f_prime, gradient_descent
 
     path = gradient_descent(0.1, 3)
     x = 0.0
