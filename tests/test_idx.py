@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import struct
+import tracemalloc
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from mlplab.archive import InvalidFileError
+from mlplab.datasets import idx as idx_module
 from mlplab.datasets.idx import read_idx, write_idx
 
 RNG = np.random.default_rng(2024)
@@ -141,3 +145,59 @@ def test_corrupt_gzip_stream_raises_value_error(tmp_path, corrupt):
     with pytest.raises(ValueError, match="not a valid gzip stream") as info:
         read_idx(path)
     assert str(path) in str(info.value)
+
+
+# ---------------------------------------------------------------- hostile headers: sizes checked before allocating
+
+
+def _peak_while(call):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            call()
+        return tracemalloc.get_traced_memory()[1], info.value
+    finally:
+        tracemalloc.stop()
+
+
+def test_dimensions_whose_product_overflows_int64_are_refused_naming_the_file(tmp_path):
+    """65536**4 == 2**64: a 64-bit product wraps to 0, which an empty data section would match."""
+    path = _bad(tmp_path, bytes([0, 0, 0x08, 4]) + struct.pack(">4i", *[65536] * 4))
+    peak, error = _peak_while(lambda: read_idx(path))
+    assert isinstance(error, InvalidFileError) and str(path) in str(error)
+    assert "more than the limit" in str(error)
+    assert peak < 2**20
+
+
+def test_huge_declared_shape_in_a_small_file_is_refused_without_allocating(tmp_path):
+    path = _bad(tmp_path, bytes([0, 0, 0x0E, 2]) + struct.pack(">2i", 2**31 - 1, 2**31 - 1) + bytes(64))
+    peak, error = _peak_while(lambda: read_idx(path))
+    assert isinstance(error, InvalidFileError) and str(path) in str(error)
+    assert peak < 2**20
+
+
+def test_gzip_declaring_more_than_its_size_can_hold_is_refused_before_decompressing(tmp_path):
+    header = bytes([0, 0, 0x08, 1]) + struct.pack(">i", 2**31 - 1)
+    path = _bad(tmp_path, gzip.compress(header + bytes(1000)), "bomb-idx1-ubyte.gz")
+    peak, error = _peak_while(lambda: read_idx(path))
+    assert "more than a gzip stream of" in str(error) and str(path) in str(error)
+    assert peak < 2**20
+
+
+def test_gzip_bomb_after_the_data_is_not_decompressed(tmp_path):
+    """16 data bytes, then 64 MB of zeros: the reader stops one byte past the data instead of inflating it all."""
+    header = bytes([0, 0, 0x08, 1]) + struct.pack(">i", 16)
+    path = _bad(tmp_path, gzip.compress(header + bytes(16) + bytes(64 * 2**20), compresslevel=1), "bomb.gz")
+    assert path.stat().st_size < 2**20
+    peak, error = _peak_while(lambda: read_idx(path))
+    assert "trailing garbage" in str(error) and str(path) in str(error)
+    assert peak < 4 * 2**20
+
+
+def test_file_over_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    path = write_idx(tmp_path / "a.idx", np.zeros(4096, np.uint8))
+    monkeypatch.setattr(idx_module, "MAX_IDX_BYTES", 1000)
+    with pytest.raises(InvalidFileError, match=r"is 4104 bytes, more than the limit of 1000"):
+        read_idx(path)
+    with pytest.raises(InvalidFileError, match=r"declares shape \(4096,\) \(4096 data bytes\), more than the limit"):
+        read_idx(write_idx(tmp_path / "a.gz", np.zeros(4096, np.uint8)))

@@ -616,6 +616,71 @@ def test_empty_prediction_raises():
         MSE().forward(np.zeros((0, 2)), np.zeros((0, 2)))
 
 
+# ---------------------------------------------------------------- non-finite predictions
+
+
+def _valid_pair(loss_cls):
+    """A prediction and a target the loss accepts, 3 samples: scores, labels or values by the loss's kind."""
+    if loss_cls is PerceptronCriterion:
+        return np.array([[0.5], [-0.25], [2.0]]), np.array([1.0, -1.0, -1.0])
+    if loss_cls in (SoftmaxCrossEntropy, NLLLoss, Hinge):
+        return np.array([[0.5, -1.0, 0.25], [2.0, 0.0, -0.5], [-0.3, 0.7, 0.1]]), np.array([0, 2, 1])
+    if loss_cls is BinaryCrossEntropy:
+        return np.array([[0.2, 0.9], [0.6, 0.4], [0.5, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return np.array([[0.5, -1.0], [2.0, 0.0], [-0.3, 0.7]]), np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+
+
+def test_every_registered_loss_is_covered_by_the_non_finite_tests():
+    assert {type(mlplab.LOSSES.create(name)) for name in mlplab.LOSSES} <= set(ALL_LOSS_CLASSES)
+
+
+@pytest.mark.parametrize("cls", ALL_LOSS_CLASSES)
+@pytest.mark.parametrize("where", [(0, 0), (1, -1), (2, 0)])  # each sample, its label's score and another's
+def test_a_nan_prediction_gives_a_nan_loss(cls, where):
+    pred, target = _valid_pair(cls)
+    assert np.isfinite(cls().forward(pred, target))
+    pred[where] = np.nan
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(cls().forward(pred, target))
+        assert np.isnan(cls(reduction="sum").forward(pred, target))
+
+
+@pytest.mark.parametrize("cls", [c for c in ALL_LOSS_CLASSES if c is not BinaryCrossEntropy])  # takes probabilities
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+@pytest.mark.parametrize("where", [(0, 0), (1, -1), (2, 0)])
+def test_an_infinite_prediction_never_gives_a_finite_loss(cls, bad, where):
+    pred, target = _valid_pair(cls)
+    pred[where] = bad
+    if cls is SoftmaxCrossEntropy and bad < 0 and where[1] % pred.shape[1] != target[where[0]]:
+        pytest.skip("a logit of -inf off the label is a probability of 0: the loss is finite, and exact")
+    with np.errstate(invalid="ignore", over="ignore"):
+        assert not np.isfinite(cls().forward(pred, target))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_an_infinite_logit_never_gives_a_finite_binary_cross_entropy(bad):
+    pred, target = _valid_pair(BinaryCrossEntropy)
+    pred[1, 0] = bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        assert not np.isfinite(BinaryCrossEntropy(from_logits=True).forward(pred, target))
+    with pytest.raises(ValueError, match="pred of binary cross-entropy must be probabilities"):
+        BinaryCrossEntropy().forward(pred, target)
+
+
+def test_softmax_cross_entropy_rows_of_overflowing_logits_are_not_nan():
+    z = np.array([[1e308, -1e308]])  # shifted, the second logit overflows to -inf, where the row holds 0
+    with np.errstate(over="ignore"):
+        assert SoftmaxCrossEntropy().forward(z, np.array([[1.0, 0.0]])) == 0.0
+        assert SoftmaxCrossEntropy().forward(z, np.array([[0.0, 1.0]])) == np.inf
+        assert SoftmaxCrossEntropy().forward(np.array([[0.0, -np.inf]]), np.array([[0.5, 0.5]])) == np.inf
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, object, "U3"])
+def test_predictions_of_a_non_real_dtype_raise(dtype):
+    with pytest.raises(ValueError, match=r"pred must hold real numbers, got dtype"):
+        MSE().forward(np.ones((2, 2)).astype(dtype), np.ones((2, 2)))
+
+
 # ---------------------------------------------------------------- backward before forward
 
 

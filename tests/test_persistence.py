@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+import mlplab
 from mlplab import (
     ACTIVATIONS,
     MLP,
@@ -27,18 +28,13 @@ from mlplab import (
     Sigmoid,
     Softmax,
     SoftmaxCrossEntropy,
+    Standardize,
     Step,
     Tanh,
 )
-from mlplab.persistence import (
-    LAYER_TYPES,
-    load,
-    model_from_config,
-    model_to_config,
-    read_arrays,
-    save,
-    write_arrays,
-)
+from mlplab.architecture import LAYER_TYPES, declared_arrays, model_from_config, model_to_config
+from mlplab.archive import InvalidFileError, read_arrays, write_arrays
+from mlplab.persistence import load, load_info, save
 
 DTYPES = [np.float32, np.float64]
 
@@ -629,3 +625,100 @@ def test_written_file_has_the_permissions_of_a_plain_open(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+# ---------------------------------------------------------------- what each layer type allocates
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        Dense(3, 4),
+        Dense(2, 5, bias=False, dtype=np.float64),
+        BatchNorm(4, dtype=np.float64),
+        Standardize(6),
+        PReLU(3),
+        LeakyReLU(0.1),
+        Dropout(0.3),
+        *(cls() for cls in (ReLU, Sigmoid, Tanh, Softmax, Identity, Step)),
+    ],
+    ids=repr,
+)
+def test_declared_arrays_are_what_the_layer_allocates(layer):
+    """load checks sizes against this table before building a layer: it must agree with the layer exactly."""
+    actual = {f"param/{n}": (p.shape, p.dtype) for n, p in layer.named_parameters()}
+    actual.update({f"buffer/{n}": (b.shape, b.dtype) for n, b in layer.buffers().items()})
+    assert declared_arrays(type(layer).__name__, layer.get_config()) == actual
+
+
+def test_every_layer_type_is_covered_by_the_declared_arrays_test():
+    covered = {"Dense", "BatchNorm", "Standardize", "PReLU", "LeakyReLU", "Dropout"}
+    covered |= {"ReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "Step", "Sequential"}
+    assert set(LAYER_TYPES) == covered
+
+
+# ---------------------------------------------------------------- non-finite models are not saved
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (lambda m: m.layers[0].W.value, np.nan, r"parameter '0\.W' holds nan at index \(1, 2\)"),
+        (lambda m: m.layers[3].b.value, np.inf, r"parameter '3\.b' holds inf at index \(1,\)"),
+        (lambda m: m.layers[1].running_var, -np.inf, r"buffer '1\.running_var' holds -inf at index \(1,\)"),
+    ],
+    ids=["nan-weight", "inf-bias", "inf-buffer"],
+)
+def test_save_refuses_non_finite_values_and_leaves_the_old_file(tmp_path, where, value, message):
+    path = save(MLP([3, 4, 2], batch_norm=True, rng=0), tmp_path / "m")
+    before = path.read_bytes()
+    model = MLP([3, 4, 2], batch_norm=True, rng=1)
+    array = where(model)
+    array[(1, 2)[: array.ndim]] = value
+    with pytest.raises(ValueError, match=rf"cannot save {path}: {message}"):
+        save(model, path)
+    assert path.read_bytes() == before
+    assert list_folder(tmp_path) == ["m.npz"]
+
+
+def test_load_refuses_a_file_holding_non_finite_values(saved):
+    edit_file(saved, lambda meta, arrays: arrays["param/0.W"].__setitem__((0, 1), np.nan))
+    with pytest.raises(InvalidFileError, match=r"m\.npz is not a valid mlplab file: entry 'param/0\.W' holds nan"):
+        load(saved)
+
+
+# ---------------------------------------------------------------- user info
+
+
+def test_info_round_trips_and_is_empty_when_absent(tmp_path):
+    model = MLP([3, 4, 2], rng=0)
+    info = {"integer_input_scale": 1 / 255, "labels": ["cat", "dog"], "note": {"by": "café ✓", "n": 3}}
+    path = save(model, tmp_path / "m", info=info)
+    assert load_info(path) == info
+    assert mlplab.load_info(path) == info
+    assert_same_model(model, load(path))
+    assert load_info(save(model, tmp_path / "plain")) == {}
+
+
+def test_info_comes_back_as_json_makes_it(tmp_path):
+    path = save(MLP([2, 2], rng=0), tmp_path / "m", info={"shape": (28, 28), "scale": np.float64(0.5).item()})
+    assert load_info(path) == {"shape": [28, 28], "scale": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("info", "error", "message"),
+    [
+        ([("a", 1)], TypeError, "mapping"),
+        ({"x": object()}, TypeError, "not JSON-serializable"),
+        ({"x": np.float32(1)}, TypeError, "not JSON-serializable"),
+        ({"x": float("nan")}, ValueError, "NaN"),
+        ({"x": [float("inf")]}, ValueError, "NaN or infinities"),
+        ({"x": "y" * 70_000}, ValueError, "more than the limit of 65536"),
+        ({"x": [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}, ValueError, "'info' nests 19 levels deep"),
+    ],
+    ids=["list", "object", "numpy-scalar", "nan", "inf", "large", "deep"],
+)
+def test_save_refuses_info_it_could_not_read_back(tmp_path, info, error, message):
+    with pytest.raises(error, match=message):
+        save(MLP([2, 2], rng=0), tmp_path / "m", info=info)
+    assert list_folder(tmp_path) == []

@@ -4,11 +4,13 @@ Screenshots go to ``test-artifacts/playground/`` at the top of the repository.
 Skipped, with the reason, where Chromium or Playwright is missing.
 """
 
+import json
 import shutil
 import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote, urlparse
 
 import pytest
 
@@ -80,6 +82,25 @@ def choose(page, **values):
         page.dispatch_event(f"#{name}", "change")
 
 
+def wait_for(page, condition, timeout=20000):
+    page.wait_for_function(condition, timeout=timeout)
+
+
+def text(page, id_):
+    return page.text_content(f"#{id_}")
+
+
+def address_setup(page):
+    """The setup the address bar holds (what a person copies to share)."""
+    return json.loads(unquote(urlparse(page.url).fragment))
+
+
+def open_address(page, address, fragment):
+    """Load the page afresh at ``address#fragment``, as a shared link opens in a new tab."""
+    page.goto("about:blank")
+    page.goto(f"{address}#{fragment}")
+
+
 def boundary_image(page):
     return page.evaluate("document.getElementById('boundary').toDataURL()")
 
@@ -147,3 +168,97 @@ def test_a_linear_model_draws_its_optimizer_path(page):
     page.wait_for_function("document.getElementById('status').textContent.startsWith('done')", timeout=60000)
     assert page.is_visible("#path")
     page.screenshot(path=str(ARTIFACTS / "5-blobs-optimizer-path.png"), full_page=True)
+
+
+def setup_fragment(**values):
+    return quote(json.dumps(values))
+
+
+READY = "document.getElementById('status').textContent.startsWith('ready')"
+NOTICE = "!document.getElementById('notice').hidden"
+
+
+@pytest.mark.parametrize(
+    "fragment, reason",
+    [
+        (
+            setup_fragment(dataset="moons", hidden=[16, None]),
+            "hidden: [16, None] is not allowed (must be a list of layer sizes >= 1)",
+        ),
+        (setup_fragment(dataset="moons", lr=0), "lr: 0 is not allowed (must be > 0)"),
+        (setup_fragment(dataset="moons", learning_rate=0.5), "learning_rate: unknown option; valid: activation,"),
+        (quote("[16, 8]"), "the setup must be a JSON object"),
+        ("hidden=16,8&lr=%E0%A4%A", "the address does not hold a setup the page can read (it is not JSON)"),
+    ],
+    ids=["hidden-null", "lr-0", "unknown-key", "not-an-object", "garbage"],
+)
+def test_a_bad_address_falls_back_to_the_defaults_with_a_notice_and_the_page_works(page, address, fragment, reason):
+    from mlplab.playground.setup import PLAYGROUND_DEFAULTS
+
+    open_address(page, address, fragment)
+    wait_for(page, f"{NOTICE} && {READY} && document.getElementById('command').textContent !== ''")
+    assert reason in text(page, "notice")  # the server's words: the field and the rule
+    page.screenshot(path=str(ARTIFACTS / f"6-bad-address-{fragment[:12].replace('%', '')}.png"), full_page=True)
+    # the defaults, in the form, the export and the address
+    assert [page.input_value(f"#{k}") for k in ("dataset", "hidden", "lr")] == ["xor", "8 8", "0.1"]
+    assert "--dataset xor" in text(page, "command") and "--hidden 8 8" in text(page, "command")
+    assert address_setup(page) == PLAYGROUND_DEFAULTS
+    # it trains
+    page.click("#start")
+    wait_for(page, "parseInt(document.getElementById('epoch').textContent) >= 3")
+    # and every later change works and enters the address, while training and after
+    choose(page, hidden="4 4")
+    wait_for(page, f"{READY} && document.getElementById('command').textContent.includes('--hidden 4 4')")
+    assert address_setup(page)["hidden"] == [4, 4]
+    choose(page, dataset="circles")
+    wait_for(page, f"{READY} && document.getElementById('command').textContent.includes('--dataset circles')")
+    choose(page, lr="0.05")
+    wait_for(page, "document.getElementById('status').textContent.includes('learning rate 0.05')")
+    assert address_setup(page) == {**PLAYGROUND_DEFAULTS, "hidden": [4, 4], "dataset": "circles", "lr": 0.05}
+    page.click("#step")
+    wait_for(page, "document.getElementById('epoch').textContent === '1'")
+    # the address now restores that setup, without a notice
+    shared = page.url
+    open_address(page, address, urlparse(shared).fragment)
+    wait_for(page, READY)
+    assert page.is_hidden("#notice")
+    assert [page.input_value(f"#{k}") for k in ("dataset", "hidden", "lr")] == ["circles", "4 4", "0.05"]
+
+
+def test_a_refused_change_in_the_form_does_not_enter_the_address(page, address):
+    choose(page, dataset="moons")
+    wait_for(page, "document.getElementById('command').textContent.includes('--dataset moons')")
+    shared = page.url
+    choose(page, lr="0")
+    wait_for(page, "document.getElementById('status').textContent === 'lr: 0 is not allowed (must be > 0)'")
+    assert page.url == shared and "invalid" in page.get_attribute("#lr", "class")
+    choose(page, hidden="16 x")
+    wait_for(page, "document.getElementById('status').textContent.startsWith('hidden: [16, None] is not allowed')")
+    assert page.url == shared and "invalid" in page.get_attribute("#hidden", "class")
+    page.screenshot(path=str(ARTIFACTS / "7-refused-change.png"), full_page=True)
+    # the shared address still restores the last setup the server accepted
+    page.goto("about:blank")
+    page.goto(shared)
+    wait_for(page, READY)
+    assert page.is_hidden("#notice") and page.input_value("#dataset") == "moons" and page.input_value("#lr") == "0.1"
+    # changes the server accepts enter the address
+    choose(page, lr="0.3")
+    wait_for(page, "document.getElementById('status').textContent.includes('learning rate 0.3')")
+    assert address_setup(page)["lr"] == 0.3
+    choose(page, hidden="16 8")
+    wait_for(page, f"{READY} && document.getElementById('command').textContent.includes('--hidden 16 8 ')")
+    assert {k: address_setup(page)[k] for k in ("dataset", "hidden", "lr")} == {
+        "dataset": "moons",
+        "hidden": [16, 8],
+        "lr": 0.3,
+    }
+
+
+def test_an_address_pasted_into_an_open_page_is_checked_too(page, address):
+    page.goto(f"{address}#{setup_fragment(lr=0)}")  # only the part after # changes: the page is not loaded again
+    wait_for(page, f"{NOTICE} && {READY}")
+    assert "lr: 0 is not allowed (must be > 0)" in text(page, "notice") and page.input_value("#lr") == "0.1"
+    page.goto(f"{address}#{setup_fragment(dataset='spirals', hidden=[12])}")
+    wait_for(page, f"{READY} && document.getElementById('command').textContent.includes('--dataset spirals')")
+    assert page.is_hidden("#notice") and page.input_value("#hidden") == "12"
+    assert address_setup(page)["hidden"] == [12]

@@ -1,6 +1,8 @@
 """The recipe: one table of options, each bad value reported with the same rule by every front end."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -87,7 +89,7 @@ def test_the_scikit_learn_estimators_use_the_shared_rules():
         (
             ["--dataset", "cifar"],
             "--dataset: 'cifar' is not a valid choice (one of fashion-mnist, mnist, digits, xor, "
-            "moons, circles, spirals, blobs)",
+            "moons, circles, spirals, blobs, or null)",
         ),
     ],
 )
@@ -141,11 +143,21 @@ def test_a_two_d_set_keeps_a_test_and_a_training_point_at_any_test_fraction():
         assert len(data.y_train) >= 1 and len(data.y_test) >= 1 and len(data.y_train) + len(data.y_test) == 10
 
 
-def test_a_missing_image_set_is_replaced_by_the_announced_synthetic_stand_in(tmp_path, capsys, monkeypatch):
+def test_a_named_image_set_that_is_missing_is_an_error_and_nothing_is_written(tmp_path, capsys):
+    with pytest.raises(FileNotFoundError, match="MNIST data not found"):
+        load_data(Config(dataset="mnist", data_dir=str(tmp_path)))
+    out = tmp_path / "runs"
+    assert main(["train", "--dataset", "fashion-mnist", "--data-dir", str(tmp_path), "--out", str(out)]) == 2
+    assert "Fashion-MNIST data not found" in capsys.readouterr().err
+    assert not out.exists()  # a refused run writes nothing
+
+
+def test_with_no_data_set_named_the_synthetic_stand_in_is_announced_and_recorded(tmp_path, capsys, monkeypatch):
     from mlplab.datasets import standin
+    from mlplab.recipe import STAND_IN
 
     monkeypatch.setattr(standin, "_ANNOUNCED", set())
-    config = Config().updated({"dataset": "mnist", "data_dir": str(tmp_path), "val_fraction": 0.5})
+    config = Config(data_dir=str(tmp_path), val_fraction=0.5)
     data = load_data(config)
     assert data.name == "synthetic" and data.x_train.shape == (60_000, 784) and data.image_shape == (28, 28)
     assert "Using synthetic images" in capsys.readouterr().err
@@ -153,6 +165,25 @@ def test_a_missing_image_set_is_replaced_by_the_announced_synthetic_stand_in(tmp
     assert capsys.readouterr().err == ""  # said once
     x, y, x_val, y_val = split_data(config, data)
     assert len(x) == len(x_val) == 30_000
+    out = tmp_path / "runs"
+    flags = ["--data-dir", str(tmp_path), "--hidden", "8", "--epochs", "1", "--out", str(out), "--json"]
+    assert main(["train", *flags]) == 0
+    results = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert results["dataset"] == "synthetic" and results["stand_in"] == STAND_IN
+    assert Path(results["run_dir"]).name.startswith("synthetic-") and STAND_IN in Path(results["report"]).read_text()
+
+
+def test_a_run_never_writes_into_another_runs_folder(tmp_path, capsys):
+    from mlplab.recipe import create_run_folder
+
+    flags = ["--dataset", "xor", "--hidden", "4", "--epochs", "1", "--out", str(tmp_path), "--quiet"]
+    assert main(["train", *flags, "--name", "mine"]) == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()}
+    assert main(["train", *flags, "--name", "mine", "--lr", "0.5"]) == 2
+    assert "exists already; give another --name, or continue it with --resume" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "mine").iterdir()} == before
+    same_second = [create_run_folder(tmp_path, None, "xor") for _ in range(3)]
+    assert len({folder.name for folder in same_second}) == 3 and all(f.is_dir() for f in same_second)
 
 
 def test_the_searchs_own_out_and_seed_flags_are_not_trial_options():

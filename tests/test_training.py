@@ -2,6 +2,8 @@
 
 import io
 import json
+import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from mlplab.training import (
     ProgressBar,
     Trainer,
     TrainingDiverged,
+    read_checkpoint,
 )
 
 
@@ -265,3 +268,237 @@ def test_without_penalties_no_parameter_is_decayed_even_by_adamw():
     trainer = Trainer(mlplab.MLP([3, 4, 2], rng=0), optimizer="adamw", verbose=0)
     assert [g["weight_decay"] for g in trainer.optimizer.param_groups] == [0.0]
     assert len(trainer.optimizer.param_groups[0]["params"]) == 4
+
+
+# ---------------------------------------------------------------- divergence the loss does not show
+
+
+class RaiseRateAt(Callback):
+    """Sets the learning rate to ``lr`` when epoch ``epoch`` (0-based) begins."""
+
+    def __init__(self, epoch, lr):
+        self.epoch, self.lr = epoch, lr
+
+    def on_epoch_begin(self, epoch, logs):
+        if epoch == self.epoch:
+            self.trainer.optimizer.lr = self.lr
+
+
+def regression_data(n=32):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 3))
+    return x, x @ np.array([[1.0], [-2.0], [0.5]])
+
+
+@pytest.mark.parametrize("diverging_epoch", [0, 2])
+def test_weights_made_infinite_by_an_epochs_last_update_are_divergence(tmp_path, diverging_epoch):
+    # batch gradient descent: one update per epoch, so no later batch's loss would show the infinite weights
+    x, y = regression_data()
+    recorder = Recorder()
+    files = [ModelCheckpoint(tmp_path / "best.npz", monitor="loss", save_best_only=True), CSVLogger(tmp_path / "m.csv")]
+    model = mlplab.Sequential([mlplab.Dense(3, 1, rng=1, dtype=np.float64)])
+    trainer = Trainer(
+        model,
+        "mse",
+        "sgd",
+        lr=0.01,
+        batch_size=None,
+        callbacks=[RaiseRateAt(diverging_epoch, 1e308), recorder, *files],
+        verbose=0,
+        rng=0,
+        checkpoint_path=tmp_path / "checkpoint.npz",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value RuntimeWarning reaches the user
+        with pytest.raises(
+            TrainingDiverged, match=f"weights became NaN or infinite at epoch {diverging_epoch + 1}"
+        ) as info:
+            trainer.fit(x, y, epochs=5)
+    assert info.value.epoch == diverging_epoch + 1 and info.value.cause == "weights"
+    assert len(recorder.end) == diverging_epoch  # no epoch-end callback saw the infinite weights
+    start = recorder.begin[-1]
+    for p, good in zip(model.parameters(), start):
+        np.testing.assert_array_equal(p.value, good)
+    state = mlplab.training.read_checkpoint(tmp_path / "checkpoint.npz")
+    assert state["epoch"] == diverging_epoch
+    for array in state["weights"].values():
+        assert np.all(np.isfinite(array))
+    if diverging_epoch:
+        best = mlplab.persistence.load(tmp_path / "best.npz")
+        assert all(np.all(np.isfinite(p.value)) for p in best.parameters())
+        assert len((tmp_path / "m.csv").read_text().splitlines()) == 1 + diverging_epoch
+    else:
+        assert not (tmp_path / "best.npz").exists() and not (tmp_path / "m.csv").exists()
+
+
+def test_hinge_on_a_huge_rate_diverges_instead_of_scoring_zero(tmp_path):
+    x, y = blobs(200)
+    model = mlplab.MLP([2, 16, 3], rng=0)
+    checkpoint = ModelCheckpoint(tmp_path / "best.npz", monitor="val_accuracy", save_best_only=True)
+    trainer = Trainer(model, "hinge", "sgd", lr=1e4, batch_size=16, callbacks=[checkpoint], verbose=0, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged) as info:
+            trainer.fit(x[:150], y[:150], epochs=10, validation_data=(x[150:], y[150:]))
+    assert info.value.cause in ("loss", "weights", "val_loss")
+    assert all(np.all(np.isfinite(p.value)) for p in model.parameters())
+    if (tmp_path / "best.npz").exists():
+        assert all(np.all(np.isfinite(p.value)) for p in mlplab.persistence.load(tmp_path / "best.npz").parameters())
+    for history in trainer.history.history.values():
+        assert all(np.isfinite(history))
+
+
+def test_training_diverged_keeps_its_epoch_through_pickling():
+    error = TrainingDiverged("loss became nan at epoch 3, batch 1; ...", 3, "loss")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.epoch, copy.cause, str(copy)) == (3, "loss", str(error))
+
+
+# ---------------------------------------------------------------- Ctrl-C at epoch end, and files that agree
+
+
+class InterruptAtEpochEnd(Callback):
+    """Ctrl-C in ``on_epoch_end`` of epoch ``epoch`` (0-based), after the callbacks listed before it wrote their files."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch == self.epoch:
+            self.epoch = -1
+            raise KeyboardInterrupt
+
+
+def run_folder_trainer(folder, extra=()):
+    callbacks = [
+        EarlyStopping(monitor="val_accuracy", patience=100),
+        CSVLogger(folder / "metrics.csv"),
+        JSONLLogger(folder / "metrics.jsonl"),
+        ModelCheckpoint(folder / "best.npz", monitor="val_accuracy", save_best_only=True),
+        ModelCheckpoint(folder / "last.npz"),
+        *extra,
+    ]
+    model = mlplab.MLP([2, 16, 3], dropout=0.1, rng=0)
+    return Trainer(
+        model, lr=0.02, batch_size=32, callbacks=callbacks, verbose=0, rng=1, checkpoint_path=folder / "checkpoint.npz"
+    )
+
+
+def folder_contents(folder):
+    rows = [line.split(",") for line in (folder / "metrics.csv").read_text().splitlines()]
+    time_column = rows[0].index("epoch_time")
+    csv_rows = [row[:time_column] + row[time_column + 1 :] for row in rows]
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    for record in records:
+        del record["epoch_time"]
+    models = {name: mlplab.archive.read_arrays(folder / name)[1] for name in ("best.npz", "last.npz")}
+    return csv_rows, records, models
+
+
+@pytest.mark.parametrize("epoch", [0, 2])
+def test_ctrl_c_in_an_epoch_end_callback_rolls_the_epoch_back_and_resumes_exactly(tmp_path, epoch):
+    x, y = blobs()
+    val = (x[:60], y[:60])
+    (tmp_path / "straight").mkdir()
+    (tmp_path / "cut").mkdir()
+    run_folder_trainer(tmp_path / "straight").fit(x, y, epochs=5, validation_data=val)
+
+    cut = run_folder_trainer(tmp_path / "cut", [InterruptAtEpochEnd(epoch)])
+    with pytest.raises(KeyboardInterrupt):
+        cut.fit(x, y, epochs=5, validation_data=val)
+    assert cut.epoch == epoch and read_checkpoint(tmp_path / "cut" / "checkpoint.npz")["epoch"] == epoch
+    # the files already agree with the checkpoint: the interrupted epoch's rows and models are gone
+    assert len(cut.history.history.get("loss", [])) == epoch
+    if epoch == 0:
+        assert not any((tmp_path / "cut" / name).exists() for name in ("metrics.csv", "best.npz", "last.npz"))
+    else:
+        assert len((tmp_path / "cut" / "metrics.csv").read_text().splitlines()) == 1 + epoch
+
+    resumed = run_folder_trainer(tmp_path / "cut", [InterruptAtEpochEnd(-1)])
+    resumed.resume()
+    resumed.fit(x, y, epochs=5, validation_data=val)
+    straight_files, resumed_files = folder_contents(tmp_path / "straight"), folder_contents(tmp_path / "cut")
+    assert resumed_files[0] == straight_files[0] and resumed_files[1] == straight_files[1]
+    for name in ("best.npz", "last.npz"):
+        for key, array in straight_files[2][name].items():
+            np.testing.assert_array_equal(resumed_files[2][name][key], array, err_msg=f"{name} {key}")
+
+
+def test_resuming_trims_logs_and_restores_model_files_written_after_the_checkpoint(tmp_path):
+    # what a run killed between its epoch-end writes and its checkpoint leaves behind
+    x, y = blobs()
+    val = (x[:60], y[:60])
+    trainer = run_folder_trainer(tmp_path)
+    trainer.fit(x, y, epochs=2, validation_data=val)
+    saved = (tmp_path / "checkpoint.npz").read_bytes()
+    before = folder_contents(tmp_path)
+    trainer.fit(x, y, epochs=4, validation_data=val)  # two more epochs of files the checkpoint will not know
+    (tmp_path / "checkpoint.npz").write_bytes(saved)
+    (tmp_path / ".best.npz.0123456789ab.tmp").write_bytes(b"half a model")
+
+    resumed = run_folder_trainer(tmp_path).resume()
+    assert resumed.epoch == 2
+    after = folder_contents(tmp_path)
+    assert after[0] == before[0] and after[1] == before[1]
+    for name in ("best.npz", "last.npz"):
+        for key, array in before[2][name].items():
+            np.testing.assert_array_equal(after[2][name][key], array, err_msg=f"{name} {key}")
+    assert not (tmp_path / ".best.npz.0123456789ab.tmp").exists()
+
+
+def test_a_new_fit_starts_its_logs_afresh(tmp_path):
+    (tmp_path / "metrics.csv").write_text("stale,rows\n1,2\n")
+    x, y = blobs(60)
+    trainer = Trainer(mlplab.MLP([2, 4, 3], rng=0), callbacks=[CSVLogger(tmp_path / "metrics.csv")], verbose=0, rng=0)
+    trainer.fit(x, y, epochs=2)
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,loss") and [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
+
+
+def test_a_run_resumed_after_an_early_stop_trains_no_further(tmp_path):
+    x, y = blobs(200)
+    stopper = EarlyStopping(monitor="loss", patience=0, min_delta=10.0)  # nothing improves by 10: stops after epoch 2
+    trainer = Trainer(
+        mlplab.MLP([2, 8, 3], rng=0), callbacks=[stopper], verbose=0, rng=0, checkpoint_path=tmp_path / "c.npz"
+    )
+    trainer.fit(x, y, epochs=10)
+    assert trainer.epoch == 2
+    resumed_stopper = EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    resumed = Trainer(
+        mlplab.MLP([2, 8, 3], rng=5), callbacks=[resumed_stopper], verbose=0, rng=0, checkpoint_path=tmp_path / "c.npz"
+    ).resume()
+    resumed.fit(x, y, epochs=10)
+    assert resumed.epoch == 2 and resumed.history.history["loss"] == trainer.history.history["loss"]
+    for a, b in zip(trainer.model.parameters(), resumed.model.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+@pytest.mark.parametrize("cut", ["ctrl-c", "divergence"])
+def test_a_fit_cut_short_keeps_the_weights_it_was_rolled_back_to_and_can_go_on(cut):
+    x, y = blobs()
+    recorder = Recorder()
+    stopper = EarlyStopping(
+        monitor="loss", mode="max", patience=100
+    )  # "best": epoch 1's, restored when training is over
+    extra = [InterruptAt(epoch=2, batch=3)] if cut == "ctrl-c" else [RaiseRateAt(2, 1e30)]
+    model = mlplab.MLP([2, 16, 3], rng=0)
+    trainer = Trainer(model, lr=0.01, batch_size=32, callbacks=[recorder, stopper, *extra], verbose=0, rng=0)
+    with pytest.raises(KeyboardInterrupt if cut == "ctrl-c" else TrainingDiverged):
+        trainer.fit(x, y, epochs=5)
+    for p, start in zip(model.parameters(), recorder.begin[-1]):
+        np.testing.assert_array_equal(p.value, start)
+    if cut == "ctrl-c":
+        extra[0].epoch = -1  # once
+        trainer.fit(x, y, epochs=5)
+        straight = Trainer(
+            mlplab.MLP([2, 16, 3], rng=0),
+            lr=0.01,
+            batch_size=32,
+            callbacks=[EarlyStopping("loss", mode="max", patience=100)],
+            verbose=0,
+            rng=0,
+        )
+        straight.fit(x, y, epochs=5)
+        assert trainer.history["loss"] == straight.history["loss"]
+        for a, b in zip(model.parameters(), straight.model.parameters()):
+            np.testing.assert_array_equal(a.value, b.value)

@@ -1,6 +1,7 @@
 """Hyper-parameter search: samplers, pruning, failures, resume, parallel workers and the results folder."""
 
 import csv
+import inspect
 import itertools
 import json
 import math
@@ -20,7 +21,7 @@ from mlplab.recipe import read_config_file
 from mlplab.tune import SearchSpace, SearchSpaceError, make_sampler, tune
 from mlplab.tune.objective import TrainObjective, direction_of
 from mlplab.tune.search import folder_lock
-from mlplab.tune.study import budget_left, open_storage
+from mlplab.tune.study import FAIL_REASON, budget_left, open_storage, open_study, requeue_interrupted
 
 GRID = {
     "dataset": "moons",
@@ -375,3 +376,317 @@ def test_a_worker_ctrl_c_outside_training_waits_until_the_trial_is_recorded(tmp_
     with pytest.raises(KeyboardInterrupt):  # arrives while the trial trains: raised at once
         study.optimize(guarded, n_trials=1)
     assert study.trials[1].state == TrialState.FAIL and not stop.training
+
+
+# ---------------------------------------------------------------- interruptions, at every moment, and the budget
+#
+# The moments are chosen by running the code up to them, never by waiting: Optuna's storage calls
+# are wrapped so that a signal arrives exactly as one of them returns, and the worker's signal
+# handler (StopRequest) runs there as it would for a real Ctrl-C.
+
+LR_SPACE = {"dataset": "moons", "epochs": 3, "patience": 0, "lr": {"low": 1e-3, "high": 0.1, "log": True}}
+
+
+def trial_of(state, lr=None, reason=None, **system_attrs):
+    """A trial in ``state``, as Optuna stores it: its lr, and a failure's reason when it failed of its own."""
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 0.1, log=True)} if lr else {}
+    return optuna.trial.create_trial(
+        state=state,
+        value=0.5 if state == TrialState.COMPLETE else None,
+        params={"lr": lr} if lr else {},
+        distributions=distributions,
+        user_attrs={FAIL_REASON: reason} if reason else {},
+        system_attrs=system_attrs,
+    )
+
+
+def test_the_budget_counts_trials_that_ended_of_their_own_or_run(tmp_path):
+    study = open_study(None, tmp_path, "s", "maximize")
+    for trial in (
+        trial_of(TrialState.COMPLETE, 0.01),
+        trial_of(TrialState.PRUNED, 0.02),
+        trial_of(TrialState.FAIL, 0.03, reason="TrainingDiverged: loss became nan"),
+        trial_of(TrialState.FAIL, 0.04),  # interrupted: no reason of its own
+        trial_of(TrialState.WAITING, 0.05),  # queued: counts once it runs
+        trial_of(TrialState.RUNNING, 0.06),
+    ):
+        study.add_trial(trial)
+    assert budget_left(study, 10) == 6 and budget_left(study, 3) == 0
+
+
+def _study_with(tmp_path, *trials):
+    study = open_study(None, tmp_path, "mlplab-tune", "maximize")
+    for trial in trials:
+        study.add_trial(trial)
+    return study
+
+
+def _retries(trials):
+    return {t.system_attrs["failed_trial"]: t for t in trials if "failed_trial" in t.system_attrs}
+
+
+def test_no_more_trials_are_queued_than_the_budget_has_room_for_and_none_is_lost(tmp_path):
+    """A resume with a budget smaller than its interrupted trials runs exactly its budget and leaves none waiting;
+    a later, larger budget runs the others."""
+    space = SearchSpace.from_mapping(LR_SPACE)
+    study = _study_with(
+        tmp_path,
+        *(trial_of(TrialState.COMPLETE, lr) for lr in (0.01, 0.02, 0.03)),
+        *(trial_of(TrialState.FAIL, lr) for lr in (0.004, 0.005, 0.006)),  # three interrupted
+        trial_of(TrialState.RUNNING, 0.007),  # left by a killed worker
+    )
+    assert study.trials[-1].state == TrialState.RUNNING
+    result = tune(space, tmp_path, sampler="random", n_trials=5, pruner="none", final=False, verbose=False)
+    trials = result.study.trials
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 5
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    assert {n: t.params["lr"] for n, t in _retries(trials).items()} == {3: 0.004, 4: 0.005}  # the oldest first
+
+    result = tune(space, tmp_path, sampler="random", n_trials=9, pruner="none", final=False, verbose=False)
+    trials = result.study.trials
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 9
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    retries = _retries(trials)
+    assert {n: t.params["lr"] for n, t in retries.items()} == {3: 0.004, 4: 0.005, 5: 0.006, 6: 0.007}
+    assert all(t.state == TrialState.COMPLETE for t in retries.values())  # every configuration ran once more
+
+
+def test_a_retry_stopped_by_ctrl_c_is_queued_again_one_whose_worker_was_killed_is_not(tmp_path):
+    study = _study_with(
+        tmp_path,
+        trial_of(TrialState.FAIL, 0.01),  # 0: interrupted
+        trial_of(TrialState.FAIL, 0.01, failed_trial=0),  # 1: its retry, interrupted by Ctrl-C too
+        trial_of(TrialState.FAIL, 0.02),  # 2: interrupted
+        trial_of(TrialState.RUNNING, 0.02, failed_trial=2),  # 3: its retry, left running by a killed worker
+        trial_of(TrialState.RUNNING, 0.03),  # 4: left running by a killed worker
+    )
+    assert requeue_interrupted(study, stale_running=True) == [1, 4]
+    assert requeue_interrupted(study, stale_running=True) == []  # once each
+    retries = _retries(study.trials)
+    assert {n: (t.state, t.params["lr"]) for n, t in retries.items() if n in (1, 4)} == {
+        1: (TrialState.WAITING, 0.01),
+        4: (TrialState.WAITING, 0.03),
+    }
+    assert not [t for t in study.trials if t.state == TrialState.RUNNING]
+
+
+def _signal_after(monkeypatch, method, signum, when):
+    """Send ``signum`` to this process as the journal's ``method`` returns, the first time ``when(storage, arguments)``
+    holds (a moment of the search's worker) while a handler stands ready for it (the worker's StopRequest)."""
+    from optuna.storages import JournalStorage
+
+    original = getattr(JournalStorage, method)
+    signature = inspect.signature(original)
+    sent = []
+
+    def wrapped(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        if not sent and callable(signal.getsignal(signum)) and when(self, arguments):
+            sent.append(signum)
+            signal.raise_signal(signum)  # handled here, inside the storage call, as a real signal would be
+        return result
+
+    monkeypatch.setattr(JournalStorage, method, wrapped)
+    return sent
+
+
+def _trial_count(storage):
+    return len(storage.get_all_trials(0, deepcopy=False))
+
+
+MOMENTS = {
+    # Optuna pops the queued baseline (marks it running)
+    "pop": ("set_trial_state_values", lambda st, a: a["state"] == TrialState.RUNNING),
+    # Optuna creates the third trial
+    "create": ("create_new_trial", lambda st, a: _trial_count(st) == 3),
+    # the second trial's parameters are sampled (training has begun)
+    "sample": ("set_trial_param", lambda st, a: a["trial_id"] == 1),
+    # the second trial reports its second epoch
+    "report": ("set_trial_intermediate_value", lambda st, a: a["trial_id"] == 1 and a["step"] == 1),
+    # Optuna records the second trial's result
+    "tell": ("set_trial_state_values", lambda st, a: a["trial_id"] == 1 and a["state"].is_finished()),
+}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_the_search_in_this_process_stopped_at_any_moment_resumes_to_exactly_its_budget(
+    tmp_path, monkeypatch, moment, signum
+):
+    """``mlplab tune`` without ``--workers``: a signal while Optuna creates, pops, samples, reports or records a trial
+    leaves no trial running and none failed, and the same search resumes to exactly its budget."""
+    space = SearchSpace.from_mapping(LR_SPACE)
+    method, when = MOMENTS[moment]
+    sent = _signal_after(monkeypatch, method, signum, when)
+    with pytest.raises(KeyboardInterrupt):
+        tune(space, tmp_path, sampler="random", n_trials=50, pruner="none", final=False, verbose=False)
+    assert sent == [signum]
+    monkeypatch.undo()
+    _check_interrupted_then_resume(
+        tmp_path,
+        lambda n: tune(space, tmp_path, sampler="random", n_trials=n, pruner="none", final=False, verbose=False),
+    )
+
+
+def _check_interrupted_then_resume(out_dir, resume, extra=2):
+    """After an interrupted search: nothing running, no interruption taken for a failure; then the resumed search
+    runs exactly its budget, leaves nothing running or waiting, and runs each interrupted configuration once more."""
+    before = load_study(out_dir).trials
+    assert not [t.number for t in before if t.state == TrialState.RUNNING]
+    assert not [t.user_attrs[FAIL_REASON] for t in before if FAIL_REASON in t.user_attrs]
+    interrupted = [t for t in before if t.state == TrialState.FAIL]
+    done = sum(t.state == TrialState.COMPLETE for t in before)
+    resume(done + extra)
+    after = load_study(out_dir).trials
+    assert sum(t.state == TrialState.COMPLETE for t in after) == done + extra
+    assert not [t.number for t in after if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    assert not [t.user_attrs[FAIL_REASON] for t in after if FAIL_REASON in t.user_attrs]
+    retries = _retries(after)
+    for trial in interrupted:  # each configuration cut short ran again, once, to its end
+        assert trial.number in retries, trial.number
+        retry = retries[trial.number]
+        assert retry.state == TrialState.COMPLETE and trial.params.items() <= retry.params.items()
+        assert retry.system_attrs.get("fixed_params") == trial.system_attrs.get("fixed_params")
+    assert len(retries) == len(interrupted)
+
+
+@pytest.mark.parametrize("call", ["symlink", "fsync", "rename", "unlink"])
+def test_ctrl_c_inside_the_journal_while_a_trial_trains_interrupts_it_and_never_fails_it(tmp_path, monkeypatch, call):
+    """Optuna's journal takes a file lock (a symlink), writes, syncs, and releases it (rename, unlink). An interrupt
+    raised as ``unlink`` returns makes Optuna unlink again: a FileNotFoundError, recorded as the trial's own failure
+    (counted against the budget, never run again: the resumed search ended one trial short). The worker lets every
+    storage call end first, then interrupts the trial."""
+    from optuna.storages.journal import _file
+
+    from mlplab.tune.workers import BudgetLock, StopRequest, WorkerPlan, run_worker
+
+    stop = StopRequest()
+    armed = []
+
+    class JournalOs:  # the journal module's ``os``, with the signal's handler run as ``call`` returns
+        def __getattr__(self, name):
+            function = getattr(os, name)
+            if name != call:
+                return function
+
+            def called(*args, **kwargs):
+                result = function(*args, **kwargs)
+                if armed:
+                    armed.clear()
+                    stop(signal.SIGINT, None)
+                return result
+
+            return called
+
+    def objective(trial):
+        trial.suggest_float("lr", 1e-3, 0.1, log=True)
+        armed.append(True)  # the next journal write, while training
+        trial.report(0.5, 0)
+        return 0.5
+
+    space = SearchSpace.from_mapping(LR_SPACE)
+    open_study(None, tmp_path, "mlplab-tune", "maximize").enqueue_trial({"lr": 0.01})
+    plan = WorkerPlan(None, tmp_path, "mlplab-tune", "random", space, 0, "none", 3, objective, verbose=False)
+    monkeypatch.setattr(_file, "os", JournalOs())
+    with pytest.raises(KeyboardInterrupt):
+        run_worker(plan, stop)
+    monkeypatch.undo()
+    study = load_study(tmp_path)
+    [trial] = study.trials
+    assert trial.state == TrialState.FAIL and FAIL_REASON not in trial.user_attrs  # interrupted, not failed
+    assert not (tmp_path / "study.journal.lock").exists()  # the journal's lock is free
+    assert budget_left(study, 3) == 3 and requeue_interrupted(study, stale_running=True) == [0]
+    BudgetLock(tmp_path).acquire()  # and the budget lock too
+
+
+def test_a_stop_requested_inside_a_storage_call_waits_for_it_to_end(tmp_path):
+    from mlplab.tune.workers import StopRequest
+
+    stop = StopRequest()
+
+    class Storage:
+        calls = []
+
+        def write(self, value):
+            stop(signal.SIGINT, None)  # arrives during the call: noted
+            self.calls.append(value)
+            return value
+
+    storage = stop.shield(Storage())
+    assert storage.write(1) == 1  # outside training: the worker stops at its next check
+    stop.training = True
+    with pytest.raises(KeyboardInterrupt):  # while training: as soon as the call has ended
+        storage.write(2)
+    assert Storage.calls == [1, 2]
+    storage.write(3)  # raised once; later signals only repeat the request
+    with pytest.raises(KeyboardInterrupt):
+        stop.check()
+
+
+def _study_state(out_dir):
+    """The study's trials, or None before ``mlplab tune`` has created it."""
+    if not (out_dir / "study.journal").exists():
+        return None
+    try:
+        return load_study(out_dir).trials
+    except KeyError:
+        return None
+
+
+def _wait_for_state(out_dir, condition):
+    deadline = time.monotonic() + 120  # a bound for a broken search, not a timing the test relies on
+    while time.monotonic() < deadline:
+        trials = _study_state(out_dir)
+        if trials is not None and condition(trials):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the search never reached the state awaited")
+
+
+def _complete(trials):
+    return sum(t.state == TrialState.COMPLETE for t in trials)
+
+
+STOPS = {
+    # as soon as the search has created its study (its workers are starting)
+    "ctrl-c-at-start": (signal.SIGINT, True, lambda trials: True),
+    "ctrl-c-first-trial": (
+        signal.SIGINT,
+        True,
+        lambda t: _complete(t) == 0 and any(x.state == TrialState.RUNNING for x in t),
+    ),
+    "ctrl-c-after-2": (signal.SIGINT, True, lambda trials: _complete(trials) >= 2),
+    "sigterm-search-after-1": (signal.SIGTERM, False, lambda trials: _complete(trials) >= 1),
+    "sigterm-all-after-3": (signal.SIGTERM, True, lambda trials: _complete(trials) >= 3),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_two_workers_stopped_at_any_moment_resume_to_exactly_the_budget(tmp_path, stop):
+    """Ctrl-C (to the whole process group, as a terminal sends it) or SIGTERM (to the search alone, as ``timeout``
+    sends it, or to every process, as a service manager does) at several moments of a search with two workers;
+    then the same command: its budget exactly used, nothing left running or waiting, no configuration lost."""
+    signum, group, condition = STOPS[stop]
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump({**LR_SPACE, "epochs": 20}))
+    command = [sys.executable, "-m", "mlplab", "tune", "--config", str(space), "--workers", "2", "--pruner", "none"]
+    command += ["--out", str(tmp_path / "out"), "--no-final", "--quiet", "--sampler", "random"]
+    search = subprocess.Popen(
+        [*command, "--n-trials", "400"], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        _wait_for_state(tmp_path / "out", condition)
+        os.killpg(search.pid, signum) if group else search.send_signal(signum)
+        assert search.wait(timeout=120) == 130
+    finally:
+        if search.poll() is None:
+            os.killpg(search.pid, signal.SIGKILL)
+    assert "run the same command to resume" in search.stderr.read()
+
+    def resume(n_trials):
+        finish = subprocess.run([*command, "--n-trials", str(n_trials)], capture_output=True, text=True, timeout=300)
+        assert finish.returncode == 0, finish.stderr[-800:]
+
+    _check_interrupted_then_resume(tmp_path / "out", resume, extra=3)

@@ -53,7 +53,7 @@ from .model import MLP, Sequential
 from .optimizers import OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
 from .parameter import Parameter
 from .perceptron import ConvergenceWarning, OneVsAll, Perceptron
-from .persistence import load, save
+from .persistence import load, load_info, save
 from .perturbation import PerturbationLearner
 from .registry import Registry, UnknownNameError
 from .regularizers import l1_penalty, l2_penalty
@@ -92,6 +92,7 @@ __all__ = [
     "fit",
     "kernels",
     "load",
+    "load_info",
     "metrics",
     "persistence",
     "save",

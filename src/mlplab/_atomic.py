@@ -5,18 +5,28 @@ one, never part of one; a write that fails (or is interrupted) leaves the
 old file as it was and no temporary file behind. Model files, checkpoints
 (:mod:`mlplab.archive`), IDX files and downloads (:mod:`mlplab.datasets`)
 are all written this way.
+
+A process killed outright (``kill -9``, a power cut) between creating the
+temporary file and renaming it leaves the temporary behind;
+:func:`remove_stale_temporaries` removes those of a folder, and a resumed
+training run calls it for its checkpoint's folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "write_bytes", "write_text", "remove_stale_temporaries"]
+
+_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
+"""The name of a temporary file of :func:`atomic_write`: ``.<name>.<12 hex digits>.tmp``."""
+_TOKEN_BYTES = 6  # secrets.token_hex(6): the 12 hex digits above
 
 
 @contextlib.contextmanager
@@ -68,7 +78,7 @@ def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
     """Create ``folder/.<name>.<random>.tmp`` exclusively, with the permissions a plain ``open`` would give."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        tmp = folder / f".{name}.{secrets.token_hex(_TOKEN_BYTES)}.tmp"
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
@@ -86,3 +96,47 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that interrupted :func:`atomic_write` calls left in ``folder``.
+
+    Only regular files named exactly as :func:`atomic_write` names its
+    temporaries (``.<name>.<12 lowercase hex digits>.tmp``) are removed;
+    anything else, and sub-folders, are left alone. Call it only where no
+    other process is writing into ``folder`` at the same time (a run folder
+    being resumed): a write in progress would lose its temporary file.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+        A folder; a missing one holds nothing to remove.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed, sorted.
+    """
+    folder = Path(folder)
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return sorted(removed)
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path) as f:
+        f.write(data)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
+    write_bytes(path, text.encode("utf-8"))

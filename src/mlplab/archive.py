@@ -5,15 +5,29 @@ holding each named array as ``<name>.npy`` and the metadata as UTF-8 JSON
 bytes in a 1-D ``uint8`` array under the reserved name :data:`META_KEY`
 (``"__meta__"``). Any ``.npz`` reader opens it: ``np.load(path, allow_pickle=False)``.
 
-No pickle, either way: :func:`write_arrays` refuses object arrays, and
-:func:`read_arrays` loads with ``allow_pickle=False``, so a pickle-bearing
-entry is refused before anything is unpickled, and only a zip file ever
-reaches ``np.load``.
+Every file read is untrusted, as with ``torch.load(weights_only=True)`` or
+safetensors. :func:`read_arrays` never unpickles (an object entry is refused
+from its header), and it checks every size a file declares before it
+allocates anything for it:
+
+* the zip directory: at most :data:`MAX_ENTRIES` entries, each a ``<name>.npy``
+  stored or deflated (no encryption), its compressed sizes within the file,
+  its uncompressed size at most ``1032 x`` its compressed size (deflate's
+  ceiling) and all of them together at most :data:`MAX_TOTAL_BYTES`;
+* each ``.npy`` header, read alone (``numpy.lib.format.read_magic`` and
+  ``read_array_header_1_0``/``2_0``): a numeric dtype and a shape whose bytes
+  are exactly the data the zip directory says the entry holds;
+* the metadata: at most :data:`MAX_META_BYTES` of JSON, nested at most
+  :data:`MAX_JSON_DEPTH` deep.
+
+A file that fails any check is refused with :class:`InvalidFileError`, a
+``ValueError`` whose message names the file and the reason.
 
 Writes are atomic (see :mod:`mlplab._atomic`): the archive goes to a
 temporary file in the target's folder, which then replaces the target in one
 ``os.replace``, so the path holds either the old file or the complete new
-one, never half of one.
+one, never half of one. :func:`write_arrays` refuses what :func:`read_arrays`
+would refuse (too much metadata, too many bytes), so every file it writes reads back.
 
 This module knows nothing about models: :mod:`mlplab.persistence` stores a
 model's architecture in ``meta`` and its weights as the arrays, and training
@@ -23,11 +37,13 @@ checkpoints (:mod:`mlplab.training.state`) store a ``meta`` dict of their own.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,22 +51,97 @@ import numpy as np
 
 from ._atomic import atomic_write
 
-__all__ = ["META_KEY", "read_arrays", "write_arrays"]
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_JSON_DEPTH",
+    "MAX_META_BYTES",
+    "MAX_TOTAL_BYTES",
+    "META_KEY",
+    "InvalidFileError",
+    "json_depth",
+    "read_arrays",
+    "read_meta",
+    "write_arrays",
+]
 
 META_KEY = "__meta__"
 """Reserved entry holding the JSON metadata."""
 
-# What a damaged archive raises while being opened or read (ValueError covers bad .npy headers).
+MAX_TOTAL_BYTES = 16 * 2**30
+"""Most bytes of array data (all entries together, uncompressed) a file may hold: 16 GiB."""
+
+MAX_META_BYTES = 2**20
+"""Most bytes of JSON metadata: 1 MiB (a model's architecture takes a few KiB)."""
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of JSON objects and lists in the metadata (well below Python's recursion limit)."""
+
+MAX_ENTRIES = 65_536
+"""Most entries (arrays) in one file."""
+
+MAX_COMPRESSION_RATIO = 1032
+"""Deflate never expands data more than this: a deflated entry claiming more is lying about its size."""
+
+_MAX_NPY_HEADER = 10_000  # NumPy's own default bound on a .npy header's length
+_CHUNK = 2**20  # bytes read from an entry at a time
+
+# What a damaged zip raises while it is opened or read.
 _CORRUPT = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     EOFError,
     ValueError,
     KeyError,
+    IndexError,
+    OverflowError,
     zlib.error,
     struct.error,
     NotImplementedError,
 )
+
+
+class InvalidFileError(ValueError):
+    """A file that mlplab refuses to read: damaged, of another kind, or declaring sizes over a limit.
+
+    ``str(error)`` names the file and the reason (``"<path> is not a valid
+    mlplab file: <reason>"`` unless ``message`` gives the whole text); the
+    attributes ``path`` and ``reason`` hold them apart.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, message: str | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(message if message is not None else f"{path} is not a valid mlplab file: {reason}")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One ``.npy`` entry, as its zip directory record and its header describe it."""
+
+    info: zipfile.ZipInfo
+    data_offset: int
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    fortran_order: bool
+
+
+def json_depth(value: Any) -> int:
+    """How deeply JSON objects and lists nest in ``value`` (``0`` for a scalar, ``1`` for ``{"a": 1}``).
+
+    Iterative, so it never meets Python's recursion limit.
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
@@ -74,7 +165,10 @@ def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: 
     Raises
     ------
     ValueError
-        For a reserved or empty name, or an object-dtype array (it would need pickle).
+        For a reserved or empty name, a non-numeric array (an object array
+        would need pickle), more than :data:`MAX_ENTRIES` arrays or
+        :data:`MAX_TOTAL_BYTES` bytes, or metadata over :data:`MAX_META_BYTES`
+        or nested deeper than :data:`MAX_JSON_DEPTH`: what :func:`read_arrays` would refuse.
     TypeError
         If ``meta`` is not a mapping or not JSON-serializable.
     FileNotFoundError
@@ -92,16 +186,33 @@ def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: 
                 f"array {name!r} has dtype {array.dtype}; mlplab files hold numeric arrays only "
                 "(Python objects would need pickle)"
             )
+        if not _numeric(array.dtype):
+            raise ValueError(f"array {name!r} has dtype {array.dtype}; mlplab files hold numeric arrays only")
         entries[name] = array
+    if len(entries) + 1 > MAX_ENTRIES:
+        raise ValueError(f"{len(entries)} arrays are more than an mlplab file holds ({MAX_ENTRIES - 1})")
+    total = sum(array.nbytes for array in entries.values())
+    if total > MAX_TOTAL_BYTES:
+        raise ValueError(f"the arrays hold {total} bytes, more than an mlplab file holds ({MAX_TOTAL_BYTES})")
     if not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a mapping (a JSON object), got {type(meta).__name__}")
     try:
         meta_bytes = json.dumps(dict(meta)).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"meta is not JSON-serializable: {exc}") from exc
+    if len(meta_bytes) > MAX_META_BYTES:
+        raise ValueError(f"meta is {len(meta_bytes)} bytes of JSON, more than an mlplab file holds ({MAX_META_BYTES})")
+    depth = json_depth(json.loads(meta_bytes))
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"meta nests {depth} levels deep, more than an mlplab file holds ({MAX_JSON_DEPTH})")
     entries[META_KEY] = np.frombuffer(meta_bytes, dtype=np.uint8)
     with atomic_write(path) as f:
         _write_npz(f, entries)
+
+
+def _numeric(dtype: np.dtype) -> bool:
+    """Booleans, integers, floats and complex numbers; no structures, strings, dates or objects."""
+    return dtype.kind in "biufc" and dtype.fields is None and dtype.subdtype is None
 
 
 def _write_npz(f: IO[bytes], entries: Mapping[str, np.ndarray]) -> None:
@@ -114,6 +225,9 @@ def _write_npz(f: IO[bytes], entries: Mapping[str, np.ndarray]) -> None:
 
 def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a file written by :func:`write_arrays`: ``(meta, arrays)``, without ever unpickling.
+
+    Every size is checked (see the module's docstring) before the arrays are
+    allocated; then each is read in chunks straight into its array.
 
     Parameters
     ----------
@@ -130,52 +244,168 @@ def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
     ------
     FileNotFoundError
         If ``path`` does not exist.
-    ValueError
-        ``"<path> is not a valid mlplab file: ..."`` for anything that is not a
-        zip archive, a truncated or corrupt one, an entry that is not a plain
-        ``.npy`` array, an object (pickle-bearing) entry, which is refused
-        by ``allow_pickle=False`` before it is unpickled, or a missing or
-        non-JSON ``__meta__``.
+    InvalidFileError
+        A ``ValueError``, ``"<path> is not a valid mlplab file: ..."``, for
+        anything that is not a zip archive, a truncated or corrupt one, an
+        entry that is not a plain numeric ``.npy`` array (an object entry is
+        refused from its header, before anything is unpickled), sizes that
+        disagree or pass a limit, or a missing, oversized or non-JSON ``__meta__``.
     """
+    return _read(path, with_arrays=True)
+
+
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata of a file written by :func:`write_arrays`, without reading its arrays' data.
+
+    The file gets the same checks as in :func:`read_arrays` (every entry's
+    directory record and ``.npy`` header), and the same errors.
+    """
+    meta, _ = _read(path, with_arrays=False)
+    return meta
+
+
+def _read(path: str | os.PathLike[str], *, with_arrays: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such mlplab file: {path}")
 
-    def invalid(reason: str) -> ValueError:
-        return ValueError(f"{path} is not a valid mlplab file: {reason}")
+    def invalid(reason: str) -> InvalidFileError:
+        return InvalidFileError(path, reason)
 
-    arrays: dict[str, Any] = {}
-    key = None
     with open(path, "rb") as f:
-        # Only a zip goes to np.load: a bare .npy or a pickle never reaches its other readers.
+        # Only a zip is parsed: a bare .npy or a pickle never reaches a reader.
         if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
             raise invalid("not a zip (.npz) archive")
+        size = os.fstat(f.fileno()).st_size
         f.seek(0)
         try:
-            with np.load(f, allow_pickle=False) as archive:
-                for key in archive.files:
-                    arrays[key] = archive[key]
+            with zipfile.ZipFile(f) as archive:
+                entries = _scan(archive, size, invalid)
+                meta = _read_meta(archive, entries.pop(META_KEY, None), invalid)
+                arrays = {
+                    key: _read_entry(archive, key, entry, invalid) for key, entry in entries.items() if with_arrays
+                }
+        except InvalidFileError:
+            raise
         except _CORRUPT as exc:
-            if isinstance(exc, ValueError) and "allow_pickle" in str(exc):
-                raise invalid(
-                    f"entry {key!r} holds Python objects, which would need pickle to load; refused without unpickling"
-                ) from exc
             raise invalid(f"truncated or corrupt archive ({type(exc).__name__}: {exc})") from exc
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            raise invalid(f"entry {key!r} is not a .npy array")
-    return _decode_meta(arrays.pop(META_KEY, None), invalid), arrays
+    return meta, arrays
 
 
-def _decode_meta(raw: np.ndarray | None, invalid: Callable[[str], ValueError]) -> dict[str, Any]:
-    if raw is None:
+def _scan(archive: zipfile.ZipFile, file_size: int, invalid: Callable[[str], InvalidFileError]) -> dict[str, _Entry]:
+    """Check the zip directory and every entry's ``.npy`` header; read no array data."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise invalid(f"{len(infos)} entries, more than the {MAX_ENTRIES} allowed")
+    keys: dict[str, zipfile.ZipInfo] = {}
+    compressed = total = 0
+    for info in infos:
+        name = info.filename
+        if not name.endswith(".npy"):
+            raise invalid(f"entry {name!r} is not a .npy array")
+        key = name[: -len(".npy")]
+        if key in keys:
+            raise invalid(f"entry {key!r} appears twice")
+        keys[key] = info
+        if info.flag_bits & 0x1:
+            raise invalid(f"entry {key!r} is encrypted")
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.compress_size != info.file_size:
+                raise invalid(
+                    f"entry {key!r} is stored uncompressed but its sizes disagree "
+                    f"({info.compress_size} bytes stored, {info.file_size} declared)"
+                )
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            if info.file_size > MAX_COMPRESSION_RATIO * info.compress_size:
+                raise invalid(
+                    f"entry {key!r} declares {info.file_size} bytes from {info.compress_size} deflated bytes, "
+                    f"more than deflate can produce ({MAX_COMPRESSION_RATIO}x)"
+                )
+        else:
+            raise invalid(f"entry {key!r} uses zip compression method {info.compress_type} (only stored or deflated)")
+        compressed += info.compress_size
+        total += info.file_size
+    if compressed > file_size:
+        raise invalid(f"its entries claim {compressed} bytes but the file has {file_size}")
+    if total > MAX_TOTAL_BYTES:
+        raise invalid(f"its entries hold {total} bytes, more than the limit of {MAX_TOTAL_BYTES}")
+    return {key: _read_header(archive, info, key, invalid) for key, info in keys.items()}
+
+
+def _read_header(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, invalid: Callable[[str], InvalidFileError]
+) -> _Entry:
+    """Read one entry's ``.npy`` header alone and check its shape against the entry's size."""
+    fmt = np.lib.format
+    with archive.open(info) as member:
+        try:
+            version = fmt.read_magic(member)
+            if version == (1, 0):
+                shape, fortran_order, dtype = fmt.read_array_header_1_0(member, max_header_size=_MAX_NPY_HEADER)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = fmt.read_array_header_2_0(member, max_header_size=_MAX_NPY_HEADER)
+            else:
+                raise invalid(f"entry {key!r} has .npy format version {version}; 1.0 and 2.0 are read")
+        except InvalidFileError:
+            raise
+        except (ValueError, EOFError, RecursionError, MemoryError, SyntaxError, TypeError) as exc:
+            raise invalid(f"entry {key!r} has a bad .npy header ({type(exc).__name__}: {exc})") from exc
+        data_offset = member.tell()
+    if dtype.hasobject:
+        raise invalid(
+            f"entry {key!r} holds Python objects, which would need pickle to load; refused without unpickling"
+        )
+    if not _numeric(dtype):
+        raise invalid(f"entry {key!r} has dtype {dtype}; mlplab files hold numeric arrays only")
+    if any(n < 0 for n in shape):
+        raise invalid(f"entry {key!r} has a negative size in its shape {shape}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if data_offset + nbytes != info.file_size:
+        raise invalid(
+            f"entry {key!r} declares shape {shape} of {dtype} ({nbytes} bytes) "
+            f"but holds {info.file_size - data_offset} bytes of data"
+        )
+    return _Entry(info, data_offset, dtype, tuple(int(n) for n in shape), bool(fortran_order))
+
+
+def _read_entry(
+    archive: zipfile.ZipFile, key: str, entry: _Entry, invalid: Callable[[str], InvalidFileError]
+) -> np.ndarray:
+    """Read an entry's data, whose size :func:`_read_header` checked, into a new array."""
+    flat = np.empty(math.prod(entry.shape), dtype=entry.dtype)
+    raw = flat.view(np.uint8)
+    with archive.open(entry.info) as member:
+        member.read(entry.data_offset)
+        done = 0
+        while done < raw.size:
+            chunk = member.read(min(_CHUNK, raw.size - done))
+            if not chunk:
+                raise invalid(f"entry {key!r} is truncated")
+            raw[done : done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            done += len(chunk)
+        member.read(1)  # reach the end, where zipfile checks the CRC
+    if entry.fortran_order:
+        return flat.reshape(entry.shape[::-1]).transpose()
+    return flat.reshape(entry.shape)
+
+
+def _read_meta(
+    archive: zipfile.ZipFile, entry: _Entry | None, invalid: Callable[[str], InvalidFileError]
+) -> dict[str, Any]:
+    if entry is None:
         raise invalid(f"no {META_KEY!r} entry")
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise invalid(f"{META_KEY!r} must be a 1-D uint8 array of JSON bytes, got {raw.dtype} of shape {raw.shape}")
+    if entry.dtype != np.uint8 or len(entry.shape) != 1:
+        raise invalid(f"{META_KEY!r} must be a 1-D uint8 array of JSON bytes, got {entry.dtype} of shape {entry.shape}")
+    if entry.shape[0] > MAX_META_BYTES:
+        raise invalid(f"{META_KEY!r} holds {entry.shape[0]} bytes of JSON, more than the limit of {MAX_META_BYTES}")
+    raw = _read_entry(archive, META_KEY, entry, invalid)
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise invalid(f"{META_KEY!r} is not valid UTF-8 JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise invalid(f"{META_KEY!r} must be a JSON object, got {type(meta).__name__}")
+    depth = json_depth(meta)
+    if depth > MAX_JSON_DEPTH:
+        raise invalid(f"{META_KEY!r} nests {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}")
     return meta

@@ -17,10 +17,18 @@ log-likelihood of S2/S3, :math:`-\\sum_k y_k \\log p_k` per sample.
 :math:`-[y \\log a + (1 - y)\\log(1 - a)]`, summed over independent sigmoid
 outputs; S0 applies it to every index of a softmax output, which is *not*
 the multinomial likelihood -- use it with sigmoid outputs.
+
+A prediction holding NaN never gets a finite loss: NaN in gives NaN out, so
+that a trainer notices a diverged model. Nor does one holding an infinity
+(the loss is infinite or NaN), with one exact exception: a logit of -inf for
+a class other than the target is a probability of 0 to
+:class:`SoftmaxCrossEntropy`. A target must be finite; ``pred`` and ``target``
+must hold real numbers (bool, integer or float), else ``ValueError``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -86,11 +94,21 @@ class Loss:
 
 def _as_predictions(pred: np.ndarray) -> np.ndarray:
     pred = np.asarray(pred)
+    if pred.dtype.kind not in "biuf":
+        raise ValueError(f"pred must hold real numbers, got dtype {pred.dtype}")
     if pred.dtype.kind != "f":
         pred = pred.astype(np.float64)
     if pred.ndim == 0 or pred.size == 0:
         raise ValueError(f"pred must be a non-empty array, got shape {pred.shape}")
     return pred
+
+
+def _unless_not_finite(value: float, pred: np.ndarray) -> float:
+    """``value``, or NaN if ``pred`` holds NaN or an infinity that the loss did not carry into ``value``
+    (a margin loss ignores a NaN score, a log-likelihood the scores off the label)."""
+    if math.isfinite(value) and not np.isfinite(pred).all():
+        return math.nan
+    return value
 
 
 # ---------------------------------------------------------------- regression
@@ -233,7 +251,7 @@ class BinaryCrossEntropy(Loss):
                 log_1ma = np.maximum(np.log1p(-a), -100)
             per_element = -(y * log_a + (1 - y) * log_1ma)
             self._grad = (a - y) / np.maximum(a * (1 - a), 1e-12) * scale
-        return float(per_element.sum()) * scale
+        return _unless_not_finite(float(per_element.sum()) * scale, pred)
 
     def __repr__(self) -> str:
         return f"BinaryCrossEntropy(from_logits={self.from_logits}, reduction={self.reduction!r})"
@@ -262,7 +280,7 @@ class PerceptronCriterion(Loss):
         misclassified = margins < 0
         scale = self._scale(pred.shape[0])
         self._grad = np.where(misclassified, -y, 0).astype(pred.dtype) * scale
-        return float(-margins[misclassified].sum()) * scale
+        return _unless_not_finite(float(-margins[misclassified].sum()) * scale, pred)
 
 
 # ---------------------------------------------------------------- multi-class
@@ -326,7 +344,7 @@ class SoftmaxCrossEntropy(Loss):
             at_label = np.arange(0, m * k, k) + y.astype(np.intp, copy=False)  # flat index of each label
             picked = float(shifted.take(at_label).sum())
         else:
-            picked = float(np.vdot(y, shifted))
+            picked = float(np.vdot(y, np.where(y != 0, shifted, 0)))  # not 0 * -inf (NaN) where a logit overflowed
         p = np.exp(shifted, out=shifted)
         sums = p.sum(axis=1, keepdims=True)
         p /= sums
@@ -358,7 +376,7 @@ class NLLLoss(Loss):
         grad = np.zeros_like(log_p)
         grad[np.arange(m), labels] = -scale
         self._grad = grad
-        return -float(log_p[np.arange(m), labels].sum()) * scale
+        return _unless_not_finite(-float(log_p[np.arange(m), labels].sum()) * scale, log_p)
 
 
 @LOSSES.register("hinge", "multi_margin", "svm")
@@ -392,7 +410,7 @@ class Hinge(Loss):
         grad[idx, labels] = -active.sum(axis=1)
         grad *= scale
         self._grad = grad
-        return float(margins[active].sum()) * scale
+        return _unless_not_finite(float(margins[active].sum()) * scale, z)
 
     def __repr__(self) -> str:
         return f"Hinge(margin={self.margin}, reduction={self.reduction!r})"

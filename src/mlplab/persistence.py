@@ -10,18 +10,36 @@ entry                content
 ``buffer/<name>``    each buffer from ``model.buffers()`` ("1.running_mean")
 ==================== =========================================================================
 
-The architecture (see :func:`model_to_config`) reads::
+The architecture (see :func:`~mlplab.architecture.model_to_config`) reads::
 
     {"format": "mlplab-model", "version": 1,
      "layers": [{"type": "Dense", "config": {"in_features": 4, "out_features": 8,
                                              "bias": true, "dtype": "float32"}},
                 {"type": "ReLU", "config": {}}, ...]}
 
-Safety: arrays are read with ``np.load(..., allow_pickle=False)``, so an
-object (pickle-bearing) entry is refused before anything is unpickled; layer
-types resolve through the explicit table :data:`LAYER_TYPES`, never by
-looking a name up on a module. Any ``.npz`` reader can open a model file:
-``np.load(path, allow_pickle=False)``.
+An optional ``"info"`` entry of the metadata holds the user's JSON object
+(``save(model, path, info={...})``, read back by :func:`load_info`), such as
+how the command line scales raw integer inputs.
+
+Safety: every file is untrusted, as with ``torch.load(weights_only=True)``.
+Nothing is unpickled (an object entry is refused from its ``.npy`` header);
+layer types resolve through the explicit table
+:data:`~mlplab.architecture.LAYER_TYPES`, never by looking a name up on a
+module; and no size a file declares is believed before it is checked.
+:func:`~mlplab.archive.read_arrays` checks each array's header against the
+zip directory and the limits of :mod:`mlplab.archive`; then :func:`load`
+compares every size in the architecture (``in_features``, ``features`` ...)
+with the stored arrays before it builds the layer that would allocate them,
+builds each ``Dense`` with zero weights (no random draws) and copies the
+stored values in. Sequentials nest at most
+:data:`~mlplab.architecture.MAX_NESTING` deep, a model has at most
+:data:`~mlplab.architecture.MAX_LAYERS` layers, and ``info`` is at most
+:data:`MAX_INFO_BYTES` of JSON. Every refusal is an
+:class:`~mlplab.archive.InvalidFileError` (a ``ValueError``) naming the file
+and the reason. :func:`save` refuses to write a model whose parameters or
+buffers hold NaN or infinities.
+
+Any ``.npz`` reader can open a model file: ``np.load(path, allow_pickle=False)``.
 
 Writes are atomic: the archive goes to a temporary file in the target's folder,
 which then replaces the target in one ``os.replace``, so the path holds either
@@ -35,208 +53,71 @@ The file itself is written and read by the generic archive of
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
 import numpy as np
 
-from .archive import read_arrays, write_arrays
-from .layers import (
-    BatchNorm,
-    Dense,
-    Dropout,
-    Identity,
-    Layer,
-    LeakyReLU,
-    PReLU,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Standardize,
-    Step,
-    Tanh,
-)
-from .model import MLP, Sequential
-from .rng import as_generator
-
-FORMAT = "mlplab-model"
-"""Value of ``"format"`` in a model file's metadata."""
-
-VERSION = 1
-"""Version of the model file layout written by this code; files with a higher version are refused."""
+from .architecture import as_sequential, check_entry, check_format, model_for_arrays, model_to_config, short_repr
+from .archive import InvalidFileError, json_depth, read_arrays, read_meta, write_arrays
+from .layers import Layer
+from .model import Sequential
 
 PARAM_PREFIX = "param/"
 BUFFER_PREFIX = "buffer/"
 
-LAYER_TYPES: dict[str, type[Layer]] = {
-    "Sequential": Sequential,
-    "Dense": Dense,
-    "Standardize": Standardize,
-    "BatchNorm": BatchNorm,
-    "Dropout": Dropout,
-    "Identity": Identity,
-    "Step": Step,
-    "Sigmoid": Sigmoid,
-    "Tanh": Tanh,
-    "ReLU": ReLU,
-    "LeakyReLU": LeakyReLU,
-    "PReLU": PReLU,
-    "Softmax": Softmax,
-}
-"""Every layer type a model file may name, by the name it is written under."""
+MAX_INFO_BYTES = 64 * 2**10
+"""Most bytes of JSON in a model file's ``info``: 64 KiB."""
 
-# Exact classes only: a subclass may compute something else. An MLP is saved as the Sequential it is.
-_TYPE_NAMES: dict[type[Layer], str] = {cls: name for name, cls in LAYER_TYPES.items()} | {MLP: "Sequential"}
-_TAKES_RNG = (Dense, Dropout)
+MAX_INFO_DEPTH = 16
+"""Deepest nesting of objects and lists in ``info``."""
+
+# ---------------------------------------------------------------- user info
 
 
-class _Configurable(Protocol):
-    """A layer type other than ``Sequential`` in :data:`LAYER_TYPES`: it describes its constructor arguments."""
-
-    def get_config(self) -> dict[str, Any]: ...
-
-
-# ---------------------------------------------------------------- architecture
-
-
-def model_to_config(model: Layer) -> dict[str, Any]:
-    """Describe a model's architecture as a JSON-able dict (no parameter values).
-
-    Parameters
-    ----------
-    model : Sequential, MLP or Layer
-        An :class:`~mlplab.MLP` is described as the :class:`~mlplab.Sequential` of
-        its layers; a bare layer as a one-layer stack. Nested ``Sequential``
-        layers are described recursively.
-
-    Returns
-    -------
-    dict
-        ``{"format": "mlplab-model", "version": 1, "layers": [{"type": ..., "config": ...}, ...]}``
-        where each ``config`` is the layer's ``get_config()``.
-
-    Raises
-    ------
-    TypeError
-        If a layer is not one of :data:`LAYER_TYPES` (exact class; subclasses
-        other than ``MLP`` are refused because they may compute something else).
-    """
-    # exactly a Sequential or an MLP (a subclass is refused by _layer_entry)
-    if isinstance(model, Sequential) and _TYPE_NAMES.get(type(model)) == "Sequential":
-        layers = model.layers
-    else:
-        layers = [model]
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "layers": [_layer_entry(layer, f"layers[{i}]") for i, layer in enumerate(layers)],
-    }
-
-
-def _layer_entry(layer: Layer, where: str) -> dict[str, Any]:
-    name = _TYPE_NAMES.get(type(layer))
-    if name is None:
-        raise TypeError(
-            f"cannot save {where}: {type(layer).__name__} is not a savable layer type; "
-            f"savable types: {', '.join(LAYER_TYPES)}"
-        )
-    if isinstance(layer, Sequential):  # name == "Sequential": exactly a Sequential or an MLP
-        config: dict[str, Any] = {
-            "layers": [_layer_entry(inner, f"{where}.layers[{i}]") for i, inner in enumerate(layer.layers)]
-        }
-    else:
-        # every other type in LAYER_TYPES defines get_config()
-        config = cast(_Configurable, layer).get_config()
-    return {"type": name, "config": config}
-
-
-def model_from_config(config: Mapping[str, Any], *, rng: np.random.Generator | int | None = None) -> Sequential:
-    """Build a fresh model from an architecture dict written by :func:`model_to_config`.
-
-    Layer types resolve through :data:`LAYER_TYPES` only. The new model has
-    freshly initialized weights (each ``Dense`` its default initializer);
-    :func:`load` then overwrites them with saved values.
-
-    Parameters
-    ----------
-    config : dict
-        ``{"format": "mlplab-model", "version": 1, "layers": [...]}``.
-    rng : numpy.random.Generator or int, optional
-        One generator for every ``Dense`` initializer and ``Dropout`` mask, as
-        in :class:`~mlplab.MLP`. Generator state is not part of a model file.
-
-    Returns
-    -------
-    Sequential
-
-    Raises
-    ------
-    ValueError
-        For a wrong format or version, an unknown layer type (named in the
-        message), or a layer config its constructor refuses.
-    """
-    if not isinstance(config, Mapping):
-        raise ValueError(f"model config must be a JSON object (dict), got {type(config).__name__}")
-    if config.get("format") != FORMAT:
-        raise ValueError(f"model config has format {config.get('format')!r}, expected {FORMAT!r}")
-    version = config.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"model config has invalid version {version!r} (expected a positive integer)")
-    if version > VERSION:
-        raise ValueError(f"model config has version {version}, newer than this mlplab reads ({VERSION})")
-    return Sequential(_build_layers(config.get("layers"), "layers", as_generator(rng)))
-
-
-def _build_layers(entries: Any, where: str, rng: np.random.Generator) -> list[Layer]:
-    if not isinstance(entries, list):
-        raise ValueError(f"model config {where!r} must be a list of layers, got {type(entries).__name__}")
-    return [_build_layer(entry, f"{where}[{i}]", rng) for i, entry in enumerate(entries)]
-
-
-def _build_layer(entry: Any, where: str, rng: np.random.Generator) -> Layer:
-    if (
-        not isinstance(entry, Mapping)
-        or not isinstance(entry.get("type"), str)
-        or not isinstance(entry.get("config"), Mapping)
-    ):
-        raise ValueError(f"{where} must be an object with a string 'type' and an object 'config', got {entry!r}")
-    type_name, config = entry["type"], dict(entry["config"])
-    cls = LAYER_TYPES.get(type_name)
-    if cls is None:
-        raise ValueError(f"{where} has unknown layer type {type_name!r}; known types: {', '.join(LAYER_TYPES)}")
-    if cls is Sequential:
-        if set(config) != {"layers"}:
-            raise ValueError(f"{where} (Sequential) config must hold exactly 'layers', got keys {sorted(config)}")
-        return Sequential(_build_layers(config["layers"], f"{where}.layers", rng))
-    if "rng" in config:
-        raise ValueError(f"{where} ({type_name}) config has an 'rng' entry; generators are not part of a config")
-    if "dtype" in config:
-        config["dtype"] = _float_dtype(config["dtype"], where)
-    if cls in _TAKES_RNG:
-        config["rng"] = rng
+def _info_json(info: Any) -> dict[str, Any]:
+    """``info`` as the JSON object that will be stored: ``ValueError``/``TypeError`` if it cannot be."""
+    if not isinstance(info, Mapping):
+        raise TypeError(f"info must be a mapping (a JSON object), got {type(info).__name__}")
     try:
-        return cls(**config)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where} ({type_name}) has an invalid config {entry['config']!r}: {exc}") from exc
+        text = json.dumps(dict(info), allow_nan=False)
+    except TypeError as exc:
+        raise TypeError(f"info is not JSON-serializable: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"info is not JSON-serializable (no NaN or infinities): {exc}") from exc
+    return _check_info(json.loads(text), len(text.encode("utf-8")))
 
 
-def _float_dtype(name: Any, where: str) -> np.dtype:
-    """The floating-point dtype called ``name`` ("float32"), or ``ValueError``."""
+def _check_info(info: Any, size: int) -> dict[str, Any]:
+    if not isinstance(info, dict):
+        raise ValueError(f"'info' must be a JSON object, got {type(info).__name__}")
+    if size > MAX_INFO_BYTES:
+        raise ValueError(f"'info' is {size} bytes of JSON, more than the limit of {MAX_INFO_BYTES}")
+    depth = json_depth(info)
+    if depth > MAX_INFO_DEPTH:
+        raise ValueError(f"'info' nests {depth} levels deep, more than the limit of {MAX_INFO_DEPTH}")
+    return info
+
+
+def _info_from_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``info`` of a file's metadata (``{}`` when absent), checked as :func:`save` checks it."""
+    info = meta.get("info", {})
+    if not isinstance(info, dict):
+        raise ValueError(f"'info' must be a JSON object, got {type(info).__name__}")
     try:
-        dtype = np.dtype(name) if isinstance(name, str) else None
-    except TypeError:
-        dtype = None
-    if dtype is None or dtype.kind != "f":
-        raise ValueError(f"{where} has dtype {name!r}; expected the name of a floating-point dtype such as 'float32'")
-    return dtype
+        text = json.dumps(info, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError("'info' holds NaN or an infinity") from exc
+    return _check_info(info, len(text.encode("utf-8")))
 
 
 # ---------------------------------------------------------------- models
 
 
-def save(model: Layer, path: str | os.PathLike[str]) -> Path:
+def save(model: Layer, path: str | os.PathLike[str], *, info: Mapping[str, Any] | None = None) -> Path:
     """Save a model's architecture, parameters and buffers to one ``.npz`` file, atomically.
 
     Parameters
@@ -246,6 +127,10 @@ def save(model: Layer, path: str | os.PathLike[str]) -> Path:
         named ``param/0.W`` ...), which is what :func:`load` returns.
     path : str or PathLike
         ``".npz"`` is appended if the name does not end with it.
+    info : mapping, optional
+        A JSON object of the caller's own (``{"integer_input_scale": 1/255}``),
+        read back by :func:`load_info`: at most :data:`MAX_INFO_BYTES` of JSON,
+        no NaN or infinities. It comes back as JSON makes it (tuples become lists).
 
     Returns
     -------
@@ -255,32 +140,56 @@ def save(model: Layer, path: str | os.PathLike[str]) -> Path:
     Raises
     ------
     TypeError
-        If a layer type cannot be saved (see :func:`model_to_config`).
+        If a layer type cannot be saved (see :func:`~mlplab.architecture.model_to_config`), or
+        ``info`` is not a JSON-able mapping.
+    ValueError
+        Naming the file and the first bad parameter or buffer, if one holds
+        NaN or an infinity; or for an ``info`` too large, too deep or not
+        finite. Nothing is written then: a file already at ``path`` is untouched.
     """
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    stack = model if _TYPE_NAMES.get(type(model)) == "Sequential" else Sequential([model])
+    stack = as_sequential(model)
     config = model_to_config(stack)
+    if info is not None:
+        config["info"] = _info_json(info)
     arrays = {PARAM_PREFIX + name: p.value for name, p in stack.named_parameters()}
     arrays.update({BUFFER_PREFIX + name: value for name, value in stack.buffers().items()})
+    for key, value in arrays.items():
+        bad = _first_non_finite(value)
+        if bad is not None:
+            kind, name = key.split("/", 1)
+            what = "parameter" if kind == "param" else "buffer"
+            raise ValueError(f"cannot save {path}: {what} {name!r} holds {bad}; nothing was written")
     write_arrays(path, arrays, config)
     return path
+
+
+def _first_non_finite(array: np.ndarray) -> str | None:
+    """``"nan at index (1, 2)"`` for the first NaN or infinity in ``array``, else ``None``."""
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+    return f"{array[index]} at index {index}"
 
 
 def load(path: str | os.PathLike[str], *, rng: np.random.Generator | int | None = None) -> Sequential:
     """Load a model saved by :func:`save`; no code in the file is executed.
 
-    The architecture is rebuilt with :func:`model_from_config`; then every
-    expected ``param/<name>`` and ``buffer/<name>`` entry is checked (present,
-    same shape, same dtype, nothing extra) before any value is copied in with
-    ``p.value[...] = array``.
+    :func:`~mlplab.archive.read_arrays` checks the file (every array's header
+    against the zip directory and the limits); then, layer by layer, the sizes
+    in the architecture are compared with the stored arrays (present, same
+    shape, same dtype) *before* the layer is built, so a file cannot make
+    this allocate more than it stores. Each ``Dense`` is built with zero
+    weights; the stored values are then copied in (``p.value[...] = array``)
+    once every entry is checked (nothing extra, everything finite).
 
     Parameters
     ----------
     path : str or PathLike
     rng : numpy.random.Generator or int, optional
-        Generator for the rebuilt ``Dropout`` masks (and the throw-away initial weights).
+        Generator for the rebuilt ``Dropout`` masks.
 
     Returns
     -------
@@ -290,29 +199,54 @@ def load(path: str | os.PathLike[str], *, rng: np.random.Generator | int | None 
 
     Raises
     ------
-    FileNotFoundError, ValueError
-        See :func:`read_arrays`; also ``ValueError`` naming the entry for a
-        missing, extra, mis-shaped or mis-typed array, or a bad architecture.
+    FileNotFoundError
+        If ``path`` does not exist.
+    InvalidFileError
+        A ``ValueError`` naming the file and the reason: see
+        :func:`~mlplab.archive.read_arrays`; also a missing, extra, mis-shaped,
+        mis-typed or non-finite array, a bad architecture or ``info``.
     """
     path = Path(path)
     meta, arrays = read_arrays(path)
     try:
-        model = model_from_config(meta, rng=rng)
+        model = model_for_arrays(meta, arrays, rng=rng)
+        _info_from_meta(meta)
+        targets = {PARAM_PREFIX + name: p.value for name, p in model.named_parameters()}
+        targets.update({BUFFER_PREFIX + name: value for name, value in model.buffers().items()})
+        extra = sorted(set(arrays) - set(targets))
+        if extra:
+            raise ValueError(f"entries {short_repr(extra)} do not belong to the saved architecture")
+        for key, target in targets.items():
+            check_entry(arrays, key, target.shape, target.dtype)
+            bad = _first_non_finite(arrays[key])
+            if bad is not None:
+                raise ValueError(f"entry {key!r} holds {bad}")
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
-    targets = {PARAM_PREFIX + name: p.value for name, p in model.named_parameters()}
-    targets.update({BUFFER_PREFIX + name: value for name, value in model.buffers().items()})
-    extra = sorted(set(arrays) - set(targets))
-    if extra:
-        raise ValueError(f"{path}: entries {extra} do not belong to the saved architecture")
-    for key, target in targets.items():
-        array = arrays.get(key)
-        if array is None:
-            raise ValueError(f"{path}: entry {key!r} is missing (expected shape {target.shape}, dtype {target.dtype})")
-        if array.shape != target.shape:
-            raise ValueError(f"{path}: entry {key!r} has shape {array.shape}, expected {target.shape}")
-        if array.dtype != target.dtype:
-            raise ValueError(f"{path}: entry {key!r} has dtype {array.dtype}, expected {target.dtype}")
+        raise InvalidFileError(path, str(exc)) from exc
     for key, target in targets.items():
         target[...] = arrays[key]
     return model
+
+
+def load_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``info`` stored by ``save(model, path, info=...)``; ``{}`` if none was.
+
+    Only the metadata is read, with the checks of :func:`~mlplab.archive.read_meta`
+    (every entry's header and the limits), and it must describe a model.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    InvalidFileError
+        A ``ValueError`` naming the file and the reason, for a file
+        :func:`~mlplab.archive.read_meta` refuses, one that is not a model
+        file, or an ``info`` that is not a JSON object within the limits.
+    """
+    path = Path(path)
+    meta = read_meta(path)
+    try:
+        check_format(meta)
+        return _info_from_meta(meta)
+    except ValueError as exc:
+        raise InvalidFileError(path, str(exc)) from exc

@@ -6,7 +6,11 @@ and matplotlib is imported only when a figure is drawn.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ._atomic import write_bytes
 
 if TYPE_CHECKING:  # matplotlib is imported at run time only when a figure is drawn
     from matplotlib.typing import RcKeyType
@@ -32,3 +36,12 @@ def pyplot() -> Any:
 
     plt.rcParams.update(STYLE)
     return plt
+
+
+def save_figure(fig: Any, path: Path, **options: Any) -> Path:
+    """Save ``fig`` as a PNG at ``path`` atomically (never a half-written image), then close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, **options)
+    pyplot().close(fig)
+    write_bytes(path, buffer.getvalue())
+    return path

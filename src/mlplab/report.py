@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .plotting import pyplot
+from ._atomic import write_text
+from .plotting import pyplot, save_figure
 
 
 def plot_curves(history: dict[str, list[float]], path: Path) -> Path:
@@ -26,8 +27,7 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 
@@ -48,8 +48,7 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path) -
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 
@@ -76,8 +75,7 @@ def plot_misclassified(
         ax.imshow(images[i].reshape(image_shape), cmap="gray_r")
         ax.set_title(f"{class_names[y_true[i]]}\n→ {class_names[y_pred[i]]}", fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 
@@ -125,5 +123,5 @@ def write_report(
     lines += ["", "## Model", "", "```", summary, "```", "", "## Configuration", "", "| option | value |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in config.items()]
     path = run_dir / "report.md"
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path

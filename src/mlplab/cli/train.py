@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from ..recipe import FLAG, OPTIONS, Config, Flag, Sizes, load_config, train_run
+from ..recipe import FLAG, OPTIONS, Config, Flag, Sizes, create_run_folder, load_config, load_data, train_run
 
 EXIT_INTERRUPTED = 130
 
@@ -49,38 +48,40 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def _run_folder(args: argparse.Namespace) -> tuple[Config, Path]:
-    """The configuration (defaults or the run's own, then ``--config``, then flags) and the run folder."""
-    if args.resume:
-        run_dir = Path(args.resume)
-        config = load_config(run_dir / "config.yaml")
-    else:
-        config = Config()
+def _configuration(args: argparse.Namespace) -> Config:
+    """The defaults (or the resumed run's own configuration), then ``--config``, then the flags."""
+    config = load_config(Path(args.resume) / "config.yaml") if args.resume else Config()
     if args.config:
         config = load_config(args.config, config)
-    config = config.updated(given_options(args), FLAG)
-    if not args.resume:
-        name = args.name or f"{config.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
-        run_dir = Path(config.out) / name
-        if run_dir.exists() and any(run_dir.iterdir()):
-            raise FileExistsError(
-                f"run folder {run_dir} exists and is not empty; give another --name, "
-                f"or continue it with --resume {run_dir}"
-            )
-    return config, run_dir
+    return config.updated(given_options(args), FLAG)
+
+
+def _what_is_left(run_dir: Path) -> str:
+    """Which model files a diverged run left, and what they hold."""
+    best, last = run_dir / "best.npz", run_dir / "last.npz"
+    if not best.exists():
+        return f"No model was saved in {run_dir}: it diverged before its first epoch ended"
+    return f"The best model so far is {best}, the last good epoch's {last}"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ..training import TrainingDiverged
 
-    config, run_dir = _run_folder(args)
+    config = _configuration(args)
+    data = load_data(config)  # a data set that cannot be loaded is refused before anything is written
+    if args.resume:
+        run_dir = Path(args.resume)
+    else:
+        run_dir = create_run_folder(Path(config.out), args.name, data.name)
     try:
-        results = train_run(config, run_dir, resume=bool(args.resume), verbose=0 if args.quiet or args.json else 1)
+        results = train_run(
+            config, run_dir, data=data, resume=bool(args.resume), verbose=0 if args.quiet or args.json else 1
+        )
     except KeyboardInterrupt:
-        print(f"\ninterrupted: checkpoint saved; continue with  mlplab train --resume {run_dir}", file=sys.stderr)
+        print(f"\ninterrupted: continue with  mlplab train --resume {run_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except TrainingDiverged as error:
-        print(f"training diverged: {error}. The last good model is in {run_dir}", file=sys.stderr)
+        print(f"training diverged: {error}. {_what_is_left(run_dir)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(results))

@@ -24,6 +24,7 @@ checked against the published MD5 sums in :data:`CHECKSUMS` and land atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ _IMAGE_SHAPE = (28, 28)
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A labelled image set, split into training and test parts.
+    r"""A labelled image set, split into training and test parts.
 
     Attributes
     ----------
@@ -105,6 +106,9 @@ class Dataset:
         Name of each label.
     image_shape : tuple of int or None
         ``(h, w)`` to view a row as an image, e.g. ``x_train[0].reshape(image_shape)``.
+    integer_scale : float or None
+        How the set's raw integer samples (pixels as stored: 0..255, or 0..16 for digits)
+        become rows of ``x``: :math:`x = p \cdot s`; ``None`` for sets with no integer form.
     """
 
     name: str
@@ -114,6 +118,7 @@ class Dataset:
     y_test: np.ndarray
     class_names: tuple[str, ...]
     image_shape: tuple[int, int] | None
+    integer_scale: float | None = None
 
     @property
     def n_classes(self) -> int:
@@ -122,14 +127,12 @@ class Dataset:
 
     def head(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:
         """The first ``n_train`` training and ``n_test`` test samples (all where ``None``), as views."""
-        return Dataset(
-            self.name,
-            self.x_train[:n_train],
-            self.y_train[:n_train],
-            self.x_test[:n_test],
-            self.y_test[:n_test],
-            self.class_names,
-            self.image_shape,
+        return dataclasses.replace(
+            self,
+            x_train=self.x_train[:n_train],
+            y_train=self.y_train[:n_train],
+            x_test=self.x_test[:n_test],
+            y_test=self.y_test[:n_test],
         )
 
     def __repr__(self) -> str:
@@ -234,7 +237,7 @@ def load_idx_dataset(name: str, folder: str | os.PathLike[str], class_names: Seq
     folder = Path(folder)
     x_train, y_train = _read_split(folder, "train", len(class_names))
     x_test, y_test = _read_split(folder, "t10k", len(class_names))
-    return Dataset(name, x_train, y_train, x_test, y_test, tuple(class_names), _IMAGE_SHAPE)
+    return Dataset(name, x_train, y_train, x_test, y_test, tuple(class_names), _IMAGE_SHAPE, 1.0 / 255.0)
 
 
 def _load_named(name: str, path: str | os.PathLike[str] | None, download: bool) -> Dataset:
@@ -302,6 +305,5 @@ def digits(test_fraction: float = 0.2, seed: np.random.Generator | int | None = 
     x = (np.asarray(bunch.data, dtype=np.float32) / np.float32(16.0)).astype(np.float32)
     y = np.asarray(bunch.target, dtype=np.int64)
     train_idx, test_idx = _split_indices(y, y.shape[0], f, as_generator(seed))
-    return Dataset(
-        "digits", x[train_idx], y[train_idx], x[test_idx], y[test_idx], tuple(str(d) for d in range(10)), (8, 8)
-    )
+    names = tuple(str(d) for d in range(10))
+    return Dataset("digits", x[train_idx], y[train_idx], x[test_idx], y[test_idx], names, (8, 8), 1.0 / 16.0)

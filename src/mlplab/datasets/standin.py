@@ -36,7 +36,7 @@ def synthetic_dataset(n_train: int = 60_000, n_test: int = 10_000, seed: int = 0
     """A :class:`Dataset` named ``"synthetic"`` of :func:`synthetic_images`, in Fashion-MNIST's sizes by default."""
     x, y = synthetic_images(n_train + n_test, np.random.default_rng(seed))
     names = tuple(str(k) for k in range(10))
-    return Dataset("synthetic", x[:n_train], y[:n_train], x[n_train:], y[n_train:], names, (28, 28))
+    return Dataset("synthetic", x[:n_train], y[:n_train], x[n_train:], y[n_train:], names, (28, 28), 1.0 / 255.0)
 
 
 def image_set(

@@ -15,7 +15,6 @@ It trains real models, draws figures with matplotlib, and tells the
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_write
+from ..plotting import save_figure
 from ..registry import Registry
 
 
@@ -112,14 +112,7 @@ class Lab:
 
     def figure(self, fig: Any, file: str, caption: str) -> Path:
         """Save a matplotlib figure as ``file`` (PNG, written atomically), close it and list it."""
-        import matplotlib.pyplot as plt
-
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        path = self.out_dir / file
-        with atomic_write(path) as f:
-            f.write(buffer.getvalue())
+        path = save_figure(fig, self.out_dir / file, bbox_inches="tight")
         self.result.figures.append(Figure(file, caption))
         return path
 

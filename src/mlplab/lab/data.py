@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 from ..datasets import Dataset, Standardizer, image_set
@@ -18,15 +19,7 @@ def fashion(n_train: int, n_test: int, *, standardize: bool = False, seed: int =
     data = _fashion_mnist_once(seed).head(n_train, n_test)
     if standardize:
         scaler = Standardizer().fit(data.x_train)
-        data = Dataset(
-            data.name,
-            scaler.transform(data.x_train),
-            data.y_train,
-            scaler.transform(data.x_test),
-            data.y_test,
-            data.class_names,
-            data.image_shape,
-        )
+        data = dataclasses.replace(data, x_train=scaler.transform(data.x_train), x_test=scaler.transform(data.x_test))
     return data
 
 

@@ -4,7 +4,10 @@ Messages from the page (JSON): ``setup`` (with a ``config``), ``start``,
 ``pause``, ``step``, ``reset``, ``lr`` (with a ``value``). Messages to the page:
 ``ready`` (the points, the extent, the model summary, the export), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
-and ``error`` (a refused setup or message, with the reason). Training runs in
+and ``error`` (a refused setup or message, with the reason). A message may carry
+an ``id`` (a number or a short text): the answer to it (``ready``, ``lr`` or
+``error``) carries the same ``id``, so the page knows which setup the server
+accepted or refused. Training runs in
 a worker thread, an epoch at a time, so the server keeps answering; a closed
 tab ends its session and its training.
 """
@@ -90,6 +93,18 @@ def learning_rate(value: Any) -> float:
     return float(check_field("lr", value))
 
 
+def request_id(message: Any) -> int | str | None:
+    """The ``id`` a message carries for its answer: a whole number or a text of at most 64 characters, else none."""
+    request = message.get("id") if isinstance(message, dict) else None
+    if isinstance(request, bool) or not isinstance(request, (int, str)):
+        return None
+    return request if not isinstance(request, str) or len(request) <= 64 else None
+
+
+def _answer(message: dict[str, Any], request: int | str | None) -> dict[str, Any]:
+    return message if request is None else {**message, "id": request}
+
+
 class Connection:
     """One tab: its session, its training task, and the messages it sends and receives."""
 
@@ -102,8 +117,8 @@ class Connection:
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send_text(json.dumps(message, allow_nan=False))
 
-    async def error(self, text: str) -> None:
-        await self.send({"type": "error", "message": text})
+    async def error(self, text: str, request: int | str | None = None) -> None:
+        await self.send(_answer({"type": "error", "message": text}, request))
 
     async def state(self) -> None:
         assert self.session is not None
@@ -117,27 +132,28 @@ class Connection:
             message = json.loads(text)
         except (ValueError, RecursionError):
             return await self.error("the message is not JSON")
+        request = request_id(message)
         try:
-            await self.dispatch(message)
+            await self.dispatch(message, request)
         except SetupError as error:
-            await self.error(str(error))
+            await self.error(str(error), request)
         except (WebSocketDisconnect, asyncio.CancelledError):
             raise
         except Exception as error:  # never let a message take the connection down: say what happened
-            await self.error(f"cannot do that: {type(error).__name__}: {error}")
+            await self.error(f"cannot do that: {type(error).__name__}: {error}", request)
 
-    async def dispatch(self, message: Any) -> None:
+    async def dispatch(self, message: Any, request: int | str | None = None) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "setup":
-            return await self.setup(check_setup(message.get("config", {})))
+            return await self.setup(check_setup(message.get("config", {})), request)
         if kind == "reset":
-            return await self.setup(self.session.config if self.session else check_setup({}))
+            return await self.setup(self.session.config if self.session else check_setup({}), request)
         if kind not in ("start", "pause", "step", "lr"):
             return await self.error(
-                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr"
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr", request
             )
         if self.session is None:
-            return await self.error("send a setup first")
+            return await self.error("send a setup first", request)
         if kind == "start":
             if self.session.finished:
                 return await self.state()  # nothing left to train: say so again
@@ -156,17 +172,18 @@ class Connection:
         else:
             rate = learning_rate(message.get("value"))
             await asyncio.to_thread(self.session.set_lr, rate)
-            await self.send({"type": "lr", "value": rate, "export": export(self.session.config)})
+            await self.send(_answer({"type": "lr", "value": rate, "export": export(self.session.config)}, request))
 
-    async def setup(self, config: Config) -> None:
+    async def setup(self, config: Config, request: int | str | None = None) -> None:
         """A new session for a checked configuration (the running one stops only once the new one is valid)."""
         try:
             session = await asyncio.to_thread(Session, config)
         except Exception as error:  # a setup that passes the checks but cannot be built
-            return await self.error(f"cannot build this setup: {error}")
+            return await self.error(f"cannot build this setup: {error}", request)
         await self.stop()
         self.session = session
-        await self.send({"type": "ready", "points": session.points(), "export": export(session.config)})
+        ready = {"type": "ready", "points": session.points(), "export": export(session.config)}
+        await self.send(_answer(ready, request))
         await self.state()
 
     def start(self) -> None:

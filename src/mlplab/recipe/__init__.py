@@ -11,7 +11,7 @@ all describe training with one :class:`Config`, checked against one table of rul
     mlplab.recipe.rules.ConfigError: --lr: -1.0 is not allowed (must be > 0)
 """
 
-from .build import build_model, build_trainer, run_callbacks
+from .build import build_model, build_trainer, model_info, run_callbacks
 from .data import Split, load_data, split_data
 from .options import DATASETS, OPTIONS, TWO_D_SETS, Config, Option, load_config, read_config_file, write_config
 from .rules import (
@@ -34,10 +34,11 @@ from .rules import (
     check_unknown,
     file_origin,
 )
-from .run import test_and_report, train_run
+from .run import STAND_IN, create_run_folder, summary, test_and_report, train_run
 
 __all__ = [
     "ARGUMENT",
+    "STAND_IN",
     "DATASETS",
     "FIELD",
     "FLAG",
@@ -62,12 +63,15 @@ __all__ = [
     "build_trainer",
     "check_in",
     "check_unknown",
+    "create_run_folder",
     "file_origin",
     "load_config",
     "load_data",
     "read_config_file",
+    "model_info",
     "run_callbacks",
     "split_data",
+    "summary",
     "test_and_report",
     "train_run",
     "write_config",

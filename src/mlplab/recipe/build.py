@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ..datasets import Dataset
 from ..layers import Standardize
 from ..model import MLP, Sequential
 from ..schedules import schedule_for
@@ -57,13 +59,21 @@ def build_trainer(
     )
 
 
-def run_callbacks(config: Config, run_dir: Path, monitor: str = "val_accuracy") -> list[Callback]:
-    """A run folder's callbacks: early stopping (if ``patience``), CSV and JSONL logs, best and last model files."""
+def model_info(data: Dataset) -> dict[str, Any]:
+    """What a model file records about its inputs: the factor of raw integer samples, if the data has one."""
+    return {} if data.integer_scale is None else {"integer_input_scale": data.integer_scale}
+
+
+def run_callbacks(config: Config, run_dir: Path, info: dict[str, Any], monitor: str = "val_accuracy") -> list[Callback]:
+    """A run folder's callbacks: early stopping (if ``patience``), CSV and JSONL logs, best and last model files.
+
+    ``info`` (see :func:`model_info`) is saved in both model files.
+    """
     callbacks: list[Callback] = [
         CSVLogger(run_dir / "metrics.csv"),
         JSONLLogger(run_dir / "metrics.jsonl"),
-        ModelCheckpoint(run_dir / "best.npz", monitor=monitor, save_best_only=True),
-        ModelCheckpoint(run_dir / "last.npz"),
+        ModelCheckpoint(run_dir / "best.npz", monitor=monitor, save_best_only=True, info=info),
+        ModelCheckpoint(run_dir / "last.npz", info=info),
     ]
     if config.patience:
         callbacks.insert(0, EarlyStopping(monitor=monitor, patience=config.patience))

@@ -25,16 +25,20 @@ MIN_VALIDATION_SET = 50
 def load_data(config: Config) -> Dataset:
     """The data set ``config.dataset`` names, with its training and test parts.
 
-    Fashion-MNIST and MNIST come from their IDX files, or synthetic images of their shape
-    when the files are missing (:func:`mlplab.datasets.image_set` says so). ``digits`` holds
-    out ``test_fraction``. The 2-D sets have ``points`` points (``noise`` as given, or each
+    Fashion-MNIST and MNIST come from their IDX files; a missing file is a ``FileNotFoundError``
+    that says how to get it. With no data set named (``None``), Fashion-MNIST, or when it is
+    missing synthetic images of its shape, named ``"synthetic"`` (:func:`mlplab.datasets.image_set`
+    says so on stderr). ``digits`` holds out ``test_fraction``. The 2-D sets have ``points`` points (``noise`` as given, or each
     set's default), of which ``test_fraction`` are for testing (at least one point each);
     ``xor`` without ``noise`` is the four XOR points (training and test set alike), with
     ``noise`` four noisy clouds around the corners.
     """
     name = config.dataset
+    if name is None:
+        return datasets.image_set("fashion-mnist", config.data_dir, download=config.download, seed=config.seed)
     if name in ("fashion-mnist", "mnist"):
-        return datasets.image_set(name, config.data_dir, download=config.download, seed=config.seed)
+        loader = datasets.fashion_mnist if name == "fashion-mnist" else datasets.mnist
+        return loader(config.data_dir, download=config.download)
     if name == "digits":
         return datasets.digits(test_fraction=config.test_fraction, seed=config.seed)
     noise = {} if config.noise is None else {"noise": config.noise}

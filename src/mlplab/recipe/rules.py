@@ -216,14 +216,17 @@ class Names:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a fixed set of values."""
+    """One of a fixed set of values (or ``None`` when ``optional``)."""
 
     values: tuple[Any, ...]
+    optional: bool = False
 
     def describe(self) -> str:
-        return "one of " + ", ".join(str(v) for v in self.values)
+        return "one of " + ", ".join(str(v) for v in self.values) + (", or null" if self.optional else "")
 
     def check(self, value: Any) -> Any:
+        if value is None and self.optional:
+            return None
         if isinstance(value, bool) or value not in self.values:
             raise RuleViolation(value, self.describe(), "is not a valid choice")
         return value

@@ -19,9 +19,12 @@ from ..persistence import load
 from ..report import write_report
 from ..training import Trainer
 from ..training.state import restore_weights, snapshot_weights
-from .build import build_model, build_trainer, run_callbacks
+from .build import build_model, build_trainer, model_info, run_callbacks
 from .data import load_data, split_data
 from .options import Config, write_config
+
+STAND_IN = "synthetic images of Fashion-MNIST's shape: Fashion-MNIST was not found, these numbers are not about it"
+"""What a run's results and report say when the synthetic stand-in was trained on."""
 
 
 def summary(model: Layer) -> str:
@@ -41,6 +44,7 @@ def test_and_report(
     predicted = trainer.predict(data.x_test).argmax(axis=1)
     results = {
         "dataset": data.name,
+        **({"stand_in": STAND_IN} if data.name == "synthetic" else {}),
         "test_accuracy": test["accuracy"],
         "test_loss": test["loss"],
         **results,
@@ -61,22 +65,63 @@ def test_and_report(
     return {**results, "report": str(report)}
 
 
-def train_run(config: Config, run_dir: Path, *, resume: bool = False, verbose: int = 1) -> dict[str, Any]:
+def create_run_folder(parent: Path, name: str | None, stem: str) -> Path:
+    """A new, empty run folder ``parent/name``; never one that exists already.
+
+    A ``name`` the user chose that is taken is a ``FileExistsError`` (continue that run with
+    ``--resume``); without a name the folder is ``stem-<date>-<time>``, with ``-2``, ``-3`` ...
+    added when two runs start in the same second.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    if name is not None:
+        folder = parent / name
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            raise FileExistsError(
+                f"run folder {folder} exists already; give another --name, or continue it with --resume {folder}"
+            ) from None
+        return folder
+    base = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for k in range(1, 10_000):
+        folder = parent / (base if k == 1 else f"{base}-{k}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free run folder name for {parent / base}")
+
+
+def train_run(
+    config: Config, run_dir: Path, *, data: Dataset | None = None, resume: bool = False, verbose: int = 1
+) -> dict[str, Any]:
     """Train ``config`` with validation, keep the best epoch's model, test it, and write the run folder.
 
-    With ``resume`` the run continues from ``run_dir/checkpoint.npz`` exactly where it stopped.
-    Returns the final metrics (``test_accuracy``, ``test_loss``, ``best_val_accuracy``, ``epochs`` ...).
+    ``run_dir`` must be empty (see :func:`create_run_folder`), or, with ``resume``, the folder of
+    the run to continue from its ``checkpoint.npz``, exactly where it stopped (a run stopped
+    before its first checkpoint was written starts afresh). ``data`` is
+    ``load_data(config)`` when the caller has loaded it already. Returns the final metrics
+    (``test_accuracy``, ``test_loss``, ``best_val_accuracy``, ``epochs`` ...).
     """
+    if not resume and run_dir.exists() and any(run_dir.iterdir()):
+        raise FileExistsError(
+            f"run folder {run_dir} is not empty; continue that run with resume, or use another folder"
+        )
+    data = load_data(config) if data is None else data
     run_dir.mkdir(parents=True, exist_ok=True)
-    data = load_data(config)
     x, y, x_val, y_val = split_data(config, data)
     write_config(config, run_dir / "config.yaml")
     model = build_model(config, data.n_classes, x)
     trainer = build_trainer(
-        config, model, run_callbacks(config, run_dir), verbose=verbose, checkpoint_path=run_dir / "checkpoint.npz"
+        config,
+        model,
+        run_callbacks(config, run_dir, model_info(data)),
+        verbose=verbose,
+        checkpoint_path=run_dir / "checkpoint.npz",
     )
-    if resume:
-        trainer.resume()
+    if resume and (run_dir / "checkpoint.npz").exists():
+        trainer.resume()  # else it was stopped before its first checkpoint: it starts afresh
     start = time.perf_counter()
     trainer.fit(x, y, epochs=config.epochs, validation_data=(x_val, y_val))
     seconds = time.perf_counter() - start

@@ -8,11 +8,15 @@ stops training by setting ``trainer.stop_training = True``.
 A callback's state is part of the training state: ``state_dict`` returns what it
 needs to continue (arrays included, such as :class:`EarlyStopping`'s best weights),
 the trainer's checkpoints hold it, and ``reset`` forgets it when a new fit begins.
+The trainer also keeps the state of each epoch's start, to roll an interrupted
+epoch back to; a callback whose files follow its state (the loggers, the model
+checkpoints) makes them agree with the state it is given in ``load_state_dict``.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..schedules import ReduceOnPlateau, Schedule
 from .state import restore_weights, snapshot_weights
 
@@ -48,7 +53,11 @@ class Callback:
         """Forget what an earlier fit left: called when a fit begins at epoch 0 (not when one resumes)."""
 
     def state_dict(self) -> dict[str, Any]:
-        """What a checkpoint must keep for an exact resume: JSON-able values and NumPy arrays, nested in dicts."""
+        """What a checkpoint must keep for an exact resume: JSON-able values and NumPy arrays, nested in dicts.
+
+        The trainer keeps it in memory too, to roll an epoch back to: return what the callback will
+        not change in place afterwards (copies of the lists it appends to, arrays it replaces).
+        """
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -76,7 +85,7 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"history": self.history, "epochs": self.epochs}
+        return {"history": {k: list(v) for k, v in self.history.items()}, "epochs": list(self.epochs)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.history = {k: list(v) for k, v in state["history"].items()}
@@ -102,7 +111,8 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights`` the model ends training with the weights (and
-    batch-norm statistics) of its best epoch, not of its last. The best weights
+    batch-norm statistics) of its best epoch, not of its last; a fit cut short
+    (Ctrl-C, divergence) keeps the weights it was rolled back to, so that it can go on. The best weights
     are part of its state, so a checkpoint keeps them and a resumed run restores
     the same epoch's weights as an uninterrupted one.
 
@@ -153,7 +163,9 @@ class EarlyStopping(Callback):
                 self.trainer.stop_training = True
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
-        if self.restore_best_weights and self.best_weights is not None:
+        # only when training is over: after Ctrl-C or divergence the model stays as the checkpoint has it
+        over = self.stopped_epoch is not None or self.trainer.epoch >= self.trainer.epochs
+        if self.restore_best_weights and self.best_weights is not None and over:
             restore_weights(self.trainer.model, self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
@@ -207,61 +219,165 @@ class LearningRateScheduler(Callback):
             setattr(self.schedule, key, value)
 
 
+_UNKNOWN = object()  # what a ModelCheckpoint's file holds when it cannot know
+
+
 class ModelCheckpoint(Callback):
     """Save the model (architecture and weights, see :func:`mlplab.persistence.save`) after each epoch.
 
     With ``save_best_only`` the file is written only when ``monitor`` improves,
     so it always holds the best model so far. Writes are atomic.
+
+    The weights in the file are part of the state (``state_dict()["weights"]``,
+    ``None`` before the first write), so that the file agrees with a checkpoint:
+    restoring a state rewrites the file with its weights (removes it for ``None``)
+    unless it holds them already. A run resumed after an interruption thus finds
+    the best model of the epochs its checkpoint had finished, never a later one.
+    ``info`` is saved with the model (see :func:`mlplab.persistence.load_info`).
     """
 
-    def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
+    def __init__(
+        self,
+        path: str | Path,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        info: dict[str, Any] | None = None,
+    ):
         self.path = Path(path)
+        self.info = info
         self.monitor, self.save_best_only = monitor, save_best_only
         self.mode = _mode_for(monitor, mode)
+        self._on_disk: object = _UNKNOWN  # the weights dict the file holds, as far as this object knows
         self.reset()
 
     def reset(self) -> None:
         self.best = math.inf if self.mode == "min" else -math.inf
+        self.weights: dict[str, np.ndarray] | None = None
+        self._on_disk = None  # a new fit: nothing at the path is this fit's
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        from ..persistence import save
-
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None or not _better(self.mode, float(value), self.best, 0.0):
                 return
             self.best = float(value)
-        save(self.trainer.model, self.path)
+        self.weights = snapshot_weights(self.trainer.model)
+        self._save(self.weights)
+
+    def _save(self, weights: dict[str, np.ndarray]) -> None:
+        """Save the model, which holds ``weights``, and remember that the file holds them."""
+        from ..persistence import save
+
+        self._on_disk = _UNKNOWN  # an interrupted write may or may not have replaced the file
+        save(self.trainer.model, self.path, info=self.info)
+        self._on_disk = weights
+
+    def _restore_file(self, weights: dict[str, np.ndarray] | None) -> None:
+        """Make the file hold ``weights`` (the model's own are put back afterwards), or remove it for ``None``."""
+        if weights is None:
+            self._on_disk = _UNKNOWN
+            self.path.unlink(missing_ok=True)
+            self._on_disk = None
+            return
+        model = self.trainer.model
+        current = snapshot_weights(model)
+        try:
+            restore_weights(model, weights)
+            self._save(weights)
+        finally:
+            restore_weights(model, current)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best}
+        return {"best": self.best, "weights": self.weights}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best = state["best"]
+        if "weights" not in state:  # an older checkpoint: the file is left as it is
+            return
+        self.weights = state["weights"]
+        if self.weights is not self._on_disk:
+            self._restore_file(self.weights)
 
 
-class CSVLogger(Callback):
-    """Append one row per epoch (``epoch`` and every log key) to a CSV file, flushed each epoch."""
+class _LineLogger(Callback):
+    """Writes one line of text per epoch to ``path``; the file always agrees with the logger's state.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        keys = ["epoch", *logs]
-        new_file = not self.path.exists() or self.path.stat().st_size == 0
-        with self.path.open("a", newline="") as f:
-            writer = csv.writer(f)
-            if new_file:
-                writer.writerow(keys)
-            writer.writerow([epoch + 1, *(logs[k] for k in keys[1:])])
-
-
-class JSONLLogger(Callback):
-    """Append one JSON object per epoch (``{"epoch": 1, "loss": ..., ...}``) to a file."""
+    Each epoch the file is replaced atomically by the lines written so far plus the new one,
+    so it only ever holds whole lines. The state records the file's length: restoring a
+    state (resuming from a checkpoint, rolling an interrupted epoch back) cuts off what was
+    written after it, so that a resumed run's file neither repeats nor skips an epoch.
+    A new fit starts the file afresh.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.reset()
+
+    def reset(self) -> None:
+        self.size = 0
+
+    def line(self, epoch: int, logs: dict[str, Any], first: bool) -> str:
+        """The text for epoch ``epoch`` (0-based), ending with a newline; ``first`` for the file's first."""
+        raise NotImplementedError
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        with self.path.open("a") as f:
-            f.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
+        kept = self._kept()
+        self._write(kept + self.line(epoch, logs, not kept).encode("utf-8"))
+
+    def _kept(self) -> bytes:
+        """The first ``size`` bytes of the file: what this logger wrote (less if the file was cut or removed)."""
+        if self.size == 0:
+            return b""
+        try:
+            with self.path.open("rb") as f:
+                return f.read(self.size)
+        except FileNotFoundError:
+            return b""
+
+    def _write(self, data: bytes) -> None:
+        with atomic_write(self.path) as f:
+            f.write(data)
+        self.size = len(data)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"size": self.size}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.size = int(state["size"])
+        try:
+            written = self.path.stat().st_size
+        except FileNotFoundError:
+            return
+        if self.size == 0:
+            self.path.unlink(missing_ok=True)
+        elif written > self.size:
+            self._write(self._kept())
+
+
+class CSVLogger(_LineLogger):
+    """One row per epoch (``epoch`` and every log key, under a header row) in a CSV file.
+
+    Each epoch replaces the file atomically; ``state_dict()["size"]`` is its length, and
+    restoring a state (a resumed or rolled-back run) cuts off the rows written after it.
+    A new fit starts the file afresh.
+    """
+
+    def line(self, epoch: int, logs: dict[str, Any], first: bool) -> str:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        if first:
+            writer.writerow(["epoch", *logs])
+        writer.writerow([epoch + 1, *logs.values()])
+        return text.getvalue()
+
+
+class JSONLLogger(_LineLogger):
+    """One JSON object per epoch (``{"epoch": 1, "loss": ..., ...}``) per line of a file.
+
+    Kept like :class:`CSVLogger`'s file: replaced atomically each epoch, cut back to the
+    state's ``size`` when a state is restored, started afresh by a new fit.
+    """
+
+    def line(self, epoch: int, logs: dict[str, Any], first: bool) -> str:
+        return json.dumps({"epoch": epoch + 1, **logs}) + "\n"

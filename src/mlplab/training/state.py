@@ -15,6 +15,7 @@ import numpy as np
 
 from ..archive import read_arrays, write_arrays
 from ..layers.base import Layer
+from ..packing import contiguous_span
 
 
 def snapshot_weights(model: Layer) -> dict[str, np.ndarray]:
@@ -30,6 +31,19 @@ def restore_weights(model: Layer, arrays: dict[str, np.ndarray]) -> None:
         p.value[...] = arrays[f"param/{name}"]
     for name, b in model.buffers().items():
         b[...] = arrays[f"buffer/{name}"]
+
+
+def weights_are_finite(model: Layer) -> bool:
+    """Whether every parameter value and buffer of ``model`` is finite (no NaN, no infinity).
+
+    The parameters of a packed model (see :mod:`mlplab.packing`) are checked in one pass over
+    their flat array; those of any other model one array at a time.
+    """
+    params = model.parameters()
+    span = contiguous_span(params)
+    arrays = [span[0].value] if span is not None else [p.value for p in params]
+    arrays += model.buffers().values()
+    return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 def split_arrays(tree: Any, prefix: str = "") -> tuple[Any, dict[str, np.ndarray]]:

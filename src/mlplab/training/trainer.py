@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import remove_stale_temporaries
 from .._validation import check_batch, check_finite, check_positive, check_positive_int
 from ..clipping import clip_grad_norm, clip_grad_value
 from ..datasets.preprocessing import minibatches
@@ -21,11 +22,31 @@ from ..rng import as_generator, generators_in
 from ..schedules import Schedule
 from .callbacks import Callback, History, LearningRateScheduler, overrides
 from .progress import ProgressBar
-from .state import read_checkpoint, restore_weights, snapshot_weights, write_checkpoint
+from .state import read_checkpoint, restore_weights, snapshot_weights, weights_are_finite, write_checkpoint
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the weights were restored to the start of that epoch."""
+    """The loss or the weights became NaN or infinite; the weights were restored to the start of that epoch.
+
+    The trainer's checkpoint (if it has a path) was rewritten with that state.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch that diverged, counted from 1. Epochs ``1 .. epoch - 1`` finished (none when
+        ``epoch == 1``), so the model, and any model file a callback wrote, are from those.
+    cause : {"loss", "weights", "val_loss"}
+        What was not finite: a training batch's loss, the weights after the epoch's last update
+        (which no later batch would have seen), or the validation loss.
+    """
+
+    def __init__(self, message: str, epoch: int, cause: str = "loss") -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.cause = cause
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keep epoch and cause through pickling (worker processes)
+        return type(self), (str(self), self.epoch, self.cause)
 
 
 class Trainer:
@@ -61,8 +82,21 @@ class Trainer:
     shuffle : bool, default True
         Visit the samples in a new random order each epoch; ``False`` keeps their order.
     checkpoint_path : path, optional
-        Where the full training state is written (atomically) after every
-        epoch, on Ctrl-C and on divergence; :meth:`resume` reads it back.
+        Where the full training state is written (atomically) when a fit begins,
+        after every epoch, and, with the state of the epoch's start, when an
+        epoch is cut short (Ctrl-C, divergence, any error); :meth:`resume` reads it back.
+
+    Notes
+    -----
+    An epoch is all or nothing. It ends when its checkpoint is written, after
+    the ``on_epoch_end`` hooks (so that the files those write, logs and model
+    files, are never behind the checkpoint). Anything raised before that, a
+    ``KeyboardInterrupt`` in a batch, in validation, in a callback or in the
+    checkpoint write included, restores the state of the epoch's start (weights,
+    optimizer, random generators, callbacks), writes it as the checkpoint and
+    re-raises; restoring a callback's state makes its files agree with it again
+    (see :class:`~mlplab.training.CSVLogger` and :class:`~mlplab.training.ModelCheckpoint`).
+    A run killed outright is resumed from its last checkpoint the same way.
     """
 
     def __init__(
@@ -152,19 +186,22 @@ class Trainer:
         """Train until ``epochs`` epochs are done in total (a resumed run continues where it stopped).
 
         A fit from epoch 0 is a new fit: every callback is reset first (an :class:`EarlyStopping`
-        used before forgets its best epoch). ``on_train_begin`` and ``on_train_end`` frame the
+        used before forgets its best epoch) and the checkpoint of epoch 0 is written. A fit that
+        a callback stopped (early stopping), or a checkpoint of one, trains no further. ``on_train_begin`` and ``on_train_end`` frame the
         epochs, which :meth:`train_epochs` runs. Returns the :class:`History`; its ``history``
         dict holds per epoch ``loss``, ``accuracy`` (classification), ``val_loss``,
         ``val_accuracy``, ``lr`` and ``epoch_time``.
         """
         self.epochs = check_positive_int("epochs", epochs)
+        self._attach()
         if self.epoch == 0:
             for cb in self.callbacks:
                 cb.reset()
-        self._attach()
+            self.stop_training = False
+            self._save_checkpoint()  # a run killed in its first epoch resumes from here
         self._call("on_train_begin", {})
         try:
-            if self.epoch < self.epochs:
+            if self.epoch < self.epochs and not self.stop_training:  # a run resumed after an early stop is done
                 self.train_epochs(x, y, self.epochs - self.epoch, validation_data=validation_data)
         finally:
             self._call("on_train_end", {})
@@ -186,6 +223,8 @@ class Trainer:
         """
         x, y = self._check_data("x", "y", x, y)
         if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError(f"validation_data must be a pair (x, y), got {type(validation_data).__name__}")
             validation_data = self._check_data("validation x", "validation y", *validation_data)
         end = self.epoch + check_positive_int("epochs", epochs)
         self.epochs = max(self.epochs, end)
@@ -200,24 +239,49 @@ class Trainer:
     def _run_epoch(
         self, x: np.ndarray, y: np.ndarray, validation_data: tuple[np.ndarray, np.ndarray] | None
     ) -> dict[str, float]:
-        """One epoch between its hooks; divergence or Ctrl-C restore (and checkpoint) the epoch's start."""
+        """One epoch between its hooks, ending with its checkpoint; anything raised before the checkpoint
+        is written (Ctrl-C, divergence, an error) rolls back to the epoch's start (see the class notes)."""
         snapshot = self.state_dict()
-        self._call("on_epoch_begin", self.epoch, {})
-        start = time.perf_counter()
         try:
-            logs = self._train_epoch(x, y)
-        except (TrainingDiverged, KeyboardInterrupt):
-            self.load_state_dict(snapshot)
+            self._call("on_epoch_begin", self.epoch, {})
+            start = time.perf_counter()
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported instead
+                logs = self._train_epoch(x, y)
+                self._check_weights()
+                logs["epoch_time"] = time.perf_counter() - start
+                if validation_data is not None:
+                    logs.update(self._validate(*validation_data))
+            logs["lr"] = self.optimizer.lr
+            self.epoch += 1
+            self._call("on_epoch_end", self.epoch - 1, logs)
             self._save_checkpoint()
+        except BaseException:
+            self._roll_back(snapshot)
             raise
-        logs["epoch_time"] = time.perf_counter() - start
-        if validation_data is not None:
-            logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
-        logs["lr"] = self.optimizer.lr
-        self.epoch += 1
-        self._call("on_epoch_end", self.epoch - 1, logs)
-        self._save_checkpoint()
         return logs
+
+    def _roll_back(self, snapshot: dict[str, Any]) -> None:
+        """Make ``snapshot`` the checkpoint, then the trainer's state: the checkpoint goes first, so that
+        an interruption in between leaves files ahead of the checkpoint (resuming trims them), never behind."""
+        if self.checkpoint_path is not None:
+            write_checkpoint(self.checkpoint_path, snapshot)
+        self.load_state_dict(snapshot)
+
+    def _diverged(self, cause: str, what: str) -> TrainingDiverged:
+        """The error for ``what`` went wrong (``"loss became nan at epoch 3, batch 7"``) in the current epoch."""
+        epoch = self.epoch + 1
+        return TrainingDiverged(f"{what}; the weights are those from the start of epoch {epoch}", epoch, cause)
+
+    def _check_weights(self) -> None:
+        """Divergence no loss has shown yet: the epoch's last update made the weights NaN or infinite."""
+        if not weights_are_finite(self.model):
+            raise self._diverged("weights", f"weights became NaN or infinite at epoch {self.epoch + 1}")
+
+    def _validate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        logs = self._evaluate(x, y)
+        if not math.isfinite(logs["loss"]):
+            raise self._diverged("val_loss", f"validation loss became {logs['loss']} at epoch {self.epoch + 1}")
+        return {f"val_{k}": v for k, v in logs.items()}
 
     def _attach(self) -> None:
         for cb in self.callbacks:
@@ -247,10 +311,7 @@ class Trainer:
             out = forward(xb, training=True)
             value = loss.forward(out, yb)
             if not math.isfinite(value):
-                raise TrainingDiverged(
-                    f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1}; "
-                    f"the weights are those from the start of epoch {self.epoch + 1}"
-                )
+                raise self._diverged("loss", f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1}")
             model.backward(loss.backward(), input_grad=False)
             if self.clip_value is not None:
                 clip_grad_value(params, self.clip_value)
@@ -293,7 +354,9 @@ class Trainer:
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
         batch_size = check_positive_int("batch_size", batch_size)
-        x = check_batch("x", x, self.model.in_features, dtype=self.model.dtype)
+        return self._predict(check_batch("x", x, self.model.in_features, dtype=self.model.dtype), batch_size)
+
+    def _predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         forward = getattr(self.model, "forward_unchecked", self.model.forward)
         first = forward(x[:batch_size])
         if first.shape[0] == x.shape[0]:
@@ -315,19 +378,31 @@ class Trainer:
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
         """Mean loss (and accuracy for classification) over ``x``, in inference mode."""
-        out = self.predict(x, batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
+        return self._evaluate(*self._check_data("x", "y", x, y), batch_size)
+
+    def _evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
+        out = self._predict(x, batch_size)
         logs = {"loss": self.loss.forward(out, y)}
         if self.classification:
-            logs["accuracy"] = self._count_correct(out, np.asarray(y)) / out.shape[0]
+            logs["accuracy"] = self._count_correct(out, y) / out.shape[0]
         return logs
 
     def _check_data(self, x_name: str, y_name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``x`` as a checked batch and ``y`` as targets the loss accepts for it, or a ``ValueError`` naming them."""
         x = check_batch(x_name, x, self.model.in_features, dtype=self.model.dtype)
         y = np.asarray(y)
+        if y.ndim == 0:
+            raise ValueError(f"{y_name} must be an array with one target per sample, got the scalar {y!r}")
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"{y_name} has {y.shape[0]} samples but {x_name} has {x.shape[0]}")
         if y.dtype.kind == "f":
             check_finite(y_name, y)
+        outputs = np.zeros((x.shape[0], self.model.output_features(x.shape[1])), dtype=x.dtype)
+        try:  # the loss checks its targets (labels in range, shapes, values) against outputs of the model's width
+            self.loss.forward(outputs, y)
+        except ValueError as error:
+            raise ValueError(f"{y_name} does not suit the loss {self.loss!r}: {error}") from None
         return x, y
 
     # ------------------------------------------------------------------ state
@@ -341,10 +416,14 @@ class Trainer:
             "rng": self.rng.bit_generator.state,
             "layer_rngs": [g.bit_generator.state for g in generators_in(self.model)],
             "callbacks": [{"type": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks],
+            "stop_training": self.stop_training,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned, into this trainer's model and optimizer."""
+        """Restore what :meth:`state_dict` returned, into this trainer's model and optimizer.
+
+        The weights come first: a callback restoring its state may write files from them.
+        """
         restore_weights(self.model, state["weights"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
@@ -356,19 +435,26 @@ class Trainer:
                 f"checkpoint callbacks {[c['type'] for c in saved_callbacks]} do not match "
                 f"this trainer's {[type(cb).__name__ for cb in self.callbacks]}"
             )
+        self._attach()
         for cb, saved in zip(self.callbacks, saved_callbacks):
             cb.load_state_dict(saved["state"])
         self.epoch = int(state["epoch"])
+        self.stop_training = bool(state.get("stop_training", False))  # absent from older checkpoints
 
     def _save_checkpoint(self) -> None:
         if self.checkpoint_path is not None:
             write_checkpoint(self.checkpoint_path, self.state_dict())
 
     def resume(self, path: str | Path | None = None) -> Trainer:
-        """Load a checkpoint (default: ``checkpoint_path``) so that ``fit`` continues from it."""
+        """Load a checkpoint (default: ``checkpoint_path``) so that ``fit`` continues from it.
+
+        Temporary files that a killed run's atomic writes left in the checkpoint's folder are removed
+        first (see :func:`mlplab._atomic.remove_stale_temporaries`); that folder is the run's own.
+        """
         path = Path(path) if path is not None else self.checkpoint_path
         if path is None:
             raise ValueError("resume needs a checkpoint path")
+        remove_stale_temporaries(path.parent)
         self.load_state_dict(read_checkpoint(path))
         return self
 

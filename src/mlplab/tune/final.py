@@ -16,7 +16,7 @@ from typing import Any
 
 from ..datasets import expand_by_shifts
 from ..persistence import save
-from ..recipe import Config, build_model, build_trainer, load_data, test_and_report, write_config
+from ..recipe import Config, build_model, build_trainer, load_data, model_info, test_and_report, write_config
 from ..training import CSVLogger, JSONLLogger
 
 
@@ -39,7 +39,7 @@ def retrain_and_test(config: Config, epochs: int, run_dir: Path, verbose: int = 
     start = time.perf_counter()
     trainer.fit(x, y, epochs=min(epochs, config.epochs))
     seconds = time.perf_counter() - start
-    save(model, run_dir / "best.npz")
+    save(model, run_dir / "best.npz", info=model_info(data))
     title = f"mlplab tune: best configuration retrained on {data.name} (train + validation)"
     return test_and_report(
         run_dir, title, config, trainer, data, {"epochs": trainer.epoch, "train_seconds": round(seconds, 2)}

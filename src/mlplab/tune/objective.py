@@ -22,7 +22,7 @@ from ..datasets import Dataset
 from ..recipe import Config, Split, build_model, build_trainer, load_data, split_data
 from ..training import Callback, EarlyStopping
 from .space import SearchSpace
-from .study import FAIL_REASON
+from .study import FAIL_REASON, caused_by_interrupt
 
 METRICS = {"val_accuracy": "maximize", "val_loss": "minimize"}
 """What a search may optimize (validation only), and in which direction."""
@@ -97,6 +97,8 @@ class TrainObjective:
         except optuna.TrialPruned:
             raise
         except Exception as error:
+            if caused_by_interrupt(error):  # a clean-up that failed while Ctrl-C was handled: interrupted
+                raise KeyboardInterrupt from error
             trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
             raise
 

@@ -14,7 +14,7 @@ import yaml
 from optuna.trial import FrozenTrial, TrialState
 
 from .._atomic import atomic_write
-from ..plotting import pyplot
+from ..plotting import pyplot, save_figure
 from ..recipe import Config
 from .study import FAIL_REASON
 
@@ -84,8 +84,7 @@ def plot_history(study: optuna.Study, metric: str, path: Path) -> Path:
     if done or pruned:
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 
@@ -119,8 +118,7 @@ def plot_importances(importances: dict[str, float], path: Path) -> Path:
     ax.barh(names, [importances[n] for n in names], color="tab:blue")
     ax.set(xlabel="importance (share of the metric's variance)", title="Parameter importances")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return path
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from .._atomic import write_text
 from ..recipe import Config
 from .final import retrain_and_test
 from .objective import TrainObjective, direction_of, forget_training_data, training_data
@@ -171,7 +172,10 @@ def tune(
         if baseline is not None and not study.get_trials(deepcopy=False):
             study.enqueue_trial(baseline, user_attrs={"baseline": True}, skip_if_exists=True)
         requeue_interrupted(
-            study, stale_running=storage is None, host=None if storage is None else socket.gethostname()
+            study,
+            stale_running=storage is None,
+            host=None if storage is None else socket.gethostname(),
+            budget=budget,
         )
         trials_so_far = len(study.get_trials(deepcopy=False))
         machine = 0 if storage is None else zlib.crc32(f"{socket.gethostname()}:{os.getpid()}".encode()) % 1_000_000
@@ -197,7 +201,7 @@ def tune(
         search_seconds = time.perf_counter() - start
         result = _write_results(study, space, metric, out_dir, final, verbose, search_seconds, sampler)
         result.seconds = time.perf_counter() - start
-        (out_dir / "result.json").write_text(json.dumps(result.summary(), indent=1) + "\n")
+        write_text(out_dir / "result.json", json.dumps(result.summary(), indent=1) + "\n")
         return result
 
 
@@ -210,9 +214,9 @@ def _settle(study: optuna.Study, space: SearchSpace, sampler: str | None, metric
     sampler = sampler or study.user_attrs.get("sampler") or "tpe"
     metric = metric or (stored or {}).get("metric") or "val_accuracy"
     search = {"space": {k: v for k, v in space.spec().items() if k not in LOCAL_ONLY}, "metric": metric}
-    if stored is None:
-        study.set_user_attr("search", search)
+    if stored is None:  # "search" last: a study stopped in between is settled again by the next start
         study.set_user_attr("sampler", sampler)
+        study.set_user_attr("search", search)
         return sampler, metric
     differ = [
         name

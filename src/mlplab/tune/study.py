@@ -9,7 +9,10 @@ The budget ``n_trials`` counts the trials of the whole study that ran to an
 end of their own (complete, pruned, or failed with a reason) or are running.
 A trial cut short by Ctrl-C or a killed worker does not count: when the search
 is started again its parameters are queued and run again, so an interrupted
-search resumes where it stopped.
+search resumes where it stopped. A queued (waiting) trial counts once a worker
+runs it; no more are queued than the budget has room for, so a search never
+ends with trials left waiting, and those not queued yet are queued by a later
+start with a larger budget.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("median", "halving", "none")
 FAIL_REASON = "fail_reason"
 """User attribute holding why a trial failed; a failed trial without it was interrupted."""
+LEFT_RUNNING = "left_running"
+"""System attribute of a trial a killed worker left marked running (failed when the search starts again)."""
 HEARTBEAT_SECONDS = 30
 """How often a trial on a database tells it is alive; one silent for 4 beats is failed and queued again."""
 
@@ -86,24 +91,42 @@ def was_interrupted(trial: FrozenTrial) -> bool:
     return trial.state == TrialState.FAIL and FAIL_REASON not in trial.user_attrs
 
 
+def caused_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` was raised while a ``KeyboardInterrupt`` was handled (a clean-up that failed on the way
+    out, such as Optuna's journal lock): the trial was interrupted, it did not fail."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def budget_left(study: optuna.Study, n_trials: int) -> int:
     return max(0, n_trials - sum(counts_toward_budget(t) for t in study.get_trials(deepcopy=False)))
 
 
-def requeue_interrupted(study: optuna.Study, *, stale_running: bool, host: str | None = None) -> list[int]:
+def requeue_interrupted(
+    study: optuna.Study, *, stale_running: bool, host: str | None = None, budget: int | None = None
+) -> list[int]:
     """Queue again the parameters of interrupted trials, once each; returns the numbers of those queued.
 
     With ``stale_running`` (a study only this process uses), trials still marked
     running were left by a killed worker: they are first marked failed. With
     ``host`` (a study shared by machines), only trials of this machine's workers
     are queued, so that two machines never queue the same one. A retry that is
-    itself interrupted is not queued again: a configuration that kills its
-    worker is not run forever.
+    interrupted again (Ctrl-C) is queued again; a retry whose worker was killed
+    is not: a configuration that kills its worker is not run forever. With
+    ``budget``, no more trials wait than the budget has room for (oldest first);
+    the others stay interrupted, to be queued by a later start.
     """
     trials = study.get_trials(deepcopy=False)
     if stale_running:
         for trial in trials:
             if trial.state == TrialState.RUNNING:
+                study._storage.set_trial_system_attr(trial._trial_id, LEFT_RUNNING, True)
                 study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         trials = study.get_trials(deepcopy=False)
     retried = {t.system_attrs.get("failed_trial") for t in trials}
@@ -112,9 +135,12 @@ def requeue_interrupted(study: optuna.Study, *, stale_running: bool, host: str |
         for t in trials
         if was_interrupted(t)
         and t.number not in retried
-        and "failed_trial" not in t.system_attrs
+        and not ("failed_trial" in t.system_attrs and t.system_attrs.get(LEFT_RUNNING))
         and (host is None or str(t.user_attrs.get("worker", "")).startswith(f"{host}:"))
     ]
+    if budget is not None:
+        waiting = sum(t.state == TrialState.WAITING for t in trials)
+        interrupted = interrupted[: max(0, budget_left(study, budget) - waiting)]
     for trial in interrupted:
         requeue(study, trial)
     return [t.number for t in interrupted]
@@ -122,12 +148,13 @@ def requeue_interrupted(study: optuna.Study, *, stale_running: bool, host: str |
 
 def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     """Queue a new trial with ``trial``'s parameters (and grid point), marked as the retry of ``trial``."""
+    system_attrs = {k: v for k, v in trial.system_attrs.items() if k != LEFT_RUNNING}
     study.add_trial(
         optuna.trial.create_trial(
             state=TrialState.WAITING,
             params=trial.params,
             distributions=trial.distributions,
-            system_attrs={**trial.system_attrs, "failed_trial": trial.number},
+            system_attrs={**system_attrs, "failed_trial": trial.number},
         )
     )
 

@@ -11,16 +11,25 @@ On a database a worker that finds no budget left waits while trials of other
 machines are still running: one whose machine died is failed by its stale
 heartbeat and queued again, and this worker runs it. So each machine stops
 when the study is complete, and writes its results from the whole study.
+
+Ctrl-C and SIGTERM reach a worker through :class:`StopRequest`, in worker
+processes and in the one worker that runs in the search's own process alike:
+a trial that trains is interrupted at once, but a call to Optuna's storage is
+never cut short, so every trial ends recorded (complete, failed, or
+interrupted) and an interrupted one is never mistaken for a failure.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import math
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,10 +40,14 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .space import SearchSpace
-from .study import FAIL_REASON, budget_left, make_pruner, make_sampler, open_storage
+from .study import FAIL_REASON, budget_left, caused_by_interrupt, make_pruner, make_sampler, open_storage
 
 WAIT_SECONDS = 5.0
 """How often a worker on a database looks again for trials left by other machines."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""The signals a worker takes as a request to stop (see :class:`StopRequest`)."""
+STOP_SECONDS = 60.0
+"""How long the search waits for told workers to record their trials and end before it kills them (a last resort)."""
 
 
 @dataclass
@@ -77,27 +90,92 @@ class BudgetLock:
 
 
 class StopRequest:
-    """Ctrl-C (SIGINT) in a worker process, acted on where no trial can be left marked running.
+    """Ctrl-C (SIGINT) or SIGTERM in a worker, acted on where no trial can be left marked running.
 
     While a trial trains, the signal interrupts it at once: Optuna records the trial as failed
     without a reason, that is, interrupted. While Optuna creates a trial, samples its parameters
     or records its result, the signal only sets :attr:`requested`; the trial's objective then
     stops before training, or the worker stops once the trial is recorded.
+
+    A call to the study's storage is never cut short, not even while the trial trains (it reports
+    epochs and sets attributes): an interrupt inside Optuna's journal could leave its file lock
+    held or take another worker's, and Optuna turns an interrupt that lands as it releases the
+    lock into a ``FileNotFoundError``, which would be recorded as the trial's own failure (counted
+    against the budget, never run again). With :meth:`shield` the interrupt waits for the call to
+    return. The interrupt is raised once; later signals only repeat the request.
     """
 
     def __init__(self) -> None:
         self.requested = False
         self.training = False
+        self.raised = False
+        self._in_storage = 0
 
     def __call__(self, signum: int, frame: Any) -> None:
         self.requested = True
-        if self.training:
+        if self.training and not self._in_storage:
+            self._interrupt()
+
+    def _interrupt(self) -> None:
+        if not self.raised:
+            self.raised = True
             raise KeyboardInterrupt
 
     def check(self) -> None:
         """Raise ``KeyboardInterrupt`` if a stop was requested."""
         if self.requested:
+            self.raised = True
             raise KeyboardInterrupt
+
+    def shield(self, storage: Any) -> Any:
+        """Let every call of ``storage``'s public methods from the main thread run to its end before a stop
+        interrupts training (the storage object itself is changed, so that Optuna's own calls are covered)."""
+        for name in dir(type(storage)):
+            if not name.startswith("_") and inspect.isfunction(inspect.getattr_static(type(storage), name, None)):
+                setattr(storage, name, self._shielded(getattr(storage, name)))
+        return storage
+
+    def _shielded(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+                return method(*args, **kwargs)
+            self._in_storage += 1
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self._in_storage -= 1
+                if self.requested and self.training and not self._in_storage:
+                    self._interrupt()  # the stop that came during the call, now that it is over
+
+        return call
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when a stop is requested meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+@contextlib.contextmanager
+def stop_requests() -> Iterator[StopRequest]:
+    """Within the block, SIGINT and SIGTERM to this process are a :class:`StopRequest` (the one yielded).
+
+    For the worker that runs in the search's own process; outside the main thread the
+    signals are left alone.
+    """
+    stop = StopRequest()
+    previous = {}
+    try:
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, stop)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 class _GuardedObjective:
@@ -116,6 +194,8 @@ class _GuardedObjective:
         except optuna.TrialPruned:
             raise
         except Exception as error:
+            if caused_by_interrupt(error):  # an error raised while an interrupt was handled: interrupted
+                raise KeyboardInterrupt from error
             if FAIL_REASON not in trial.user_attrs:
                 trial.set_user_attr(FAIL_REASON, f"{type(error).__name__}: {error}")
             raise
@@ -142,8 +222,8 @@ def _others_running(study: optuna.Study) -> bool:
 def run_worker(plan: WorkerPlan, stop: StopRequest | None = None) -> None:
     """Run trials in this process until the study's budget is used (the body of every worker).
 
-    ``stop`` is the worker process's SIGINT handler (see :class:`StopRequest`); without it a
-    Ctrl-C raises wherever it lands.
+    ``stop`` is the handler of the worker's stop signals (see :class:`StopRequest`); without it
+    a Ctrl-C raises wherever it lands.
     """
     stop = stop or StopRequest()
     from threadpoolctl import threadpool_limits
@@ -154,6 +234,7 @@ def run_worker(plan: WorkerPlan, stop: StopRequest | None = None) -> None:
     study = optuna.load_study(
         study_name=plan.study_name, storage=storage, sampler=sampler, pruner=make_pruner(plan.pruner)
     )
+    stop.shield(study._storage)  # the storage the study, its trials, sampler and pruner call
     lock = BudgetLock(plan.out_dir)
     objective = _GuardedObjective(plan.objective, lock, stop)
     callbacks = [_print_trial] if plan.verbose else []
@@ -163,6 +244,7 @@ def run_worker(plan: WorkerPlan, stop: StopRequest | None = None) -> None:
             stop.check()
             lock.acquire()
             try:
+                stop.check()  # one that came while this worker waited for the lock
                 if shared:
                     optuna.storages.fail_stale_trials(study)
                 if budget_left(study, plan.n_trials) > 0:
@@ -170,18 +252,42 @@ def run_worker(plan: WorkerPlan, stop: StopRequest | None = None) -> None:
                     continue
             finally:
                 lock.release()
+            stop.check()  # one that came while the budget was counted: say so, as for any other moment
             if not (shared and _others_running(study)):
                 return
-            time.sleep(WAIT_SECONDS)
+            stop.wait(WAIT_SECONDS)
 
 
 def _worker_process(plan: WorkerPlan) -> None:
     stop = StopRequest()
-    signal.signal(signal.SIGINT, stop)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    if hasattr(signal, "pthread_sigmask"):  # held by the coordinator until now: one that came meanwhile arrives here
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     try:
         run_worker(plan, stop)
     except KeyboardInterrupt:  # the coordinator reports the interruption
         sys.exit(130)
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back from this thread, and from the processes it starts until they unblock them.
+
+    A worker process starts with them held, so that a Ctrl-C during its start-up (imports, before
+    its :class:`StopRequest` is installed) is delivered to that handler, not lost or raised anywhere.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # started first: starting it unblocks the signals again
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def usable_cores() -> int:
@@ -215,20 +321,23 @@ def run_workers(plans: list[WorkerPlan]) -> None:
     """Run one worker in this process, or several as separate processes, and wait for all of them.
 
     Interrupted (Ctrl-C, or SIGTERM to this process alone), the workers are interrupted
-    too, so that each marks its trial as interrupted, and are waited for.
+    too, so that each marks its trial as interrupted, and are waited for. The worker in
+    this process stops the same way (:func:`stop_requests`).
     """
     if len(plans) <= 1:
         for plan in plans:
-            run_worker(plan)
+            with stop_requests() as stop:
+                run_worker(plan, stop)
         return
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(target=_worker_process, args=(plan,), name=f"mlplab-tune-{k}", daemon=True)
         for k, plan in enumerate(plans)
     ]
-    for process in processes:
-        process.start()
     try:
+        for process in processes:
+            with _stop_signals_held():
+                process.start()
         for process in processes:
             process.join()
     except KeyboardInterrupt:
@@ -244,15 +353,18 @@ def run_workers(plans: list[WorkerPlan]) -> None:
 
 
 def _interrupt(processes: list[Any]) -> None:
-    """Give the workers a moment (Ctrl-C reached them too), then interrupt those still running, then stop them."""
-    deadline = time.monotonic() + 2.0
-    for process in processes:
-        process.join(timeout=max(0.0, deadline - time.monotonic()))
-    for process in processes:
+    """Tell the started workers to stop (Ctrl-C may have reached them already: telling again is harmless),
+    wait until they have recorded their trials and ended, and kill any still running after
+    :data:`STOP_SECONDS` (a last resort: its trial stays marked running until the next start fails it)."""
+    started = [p for p in processes if p.pid is not None]
+    for process in started:
         if process.is_alive():
-            os.kill(process.pid, signal.SIGINT)
-    deadline = time.monotonic() + 30.0
-    for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in started:
         process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in started:
         if process.is_alive():
-            process.terminate()
+            process.kill()
+            process.join()

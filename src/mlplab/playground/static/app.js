@@ -7,6 +7,10 @@ const SETTINGS = ["dataset", "points", "noise", "test_fraction", "hidden", "acti
 const $ = (id) => document.getElementById(id);
 
 let socket = null, points = null, history = null, gradNorms = [], running = false;
+let defaults = null;        // the server's default setup
+let accepted = null;        // the last setup the server said "ready" for: the address holds it, nothing else
+let lastId = 0, lastSetupId = 0;
+const pending = new Map();  // id of a "setup" or "lr" message sent -> { config, origin }: "address", "defaults", "form", "lr"
 
 // ---------------------------------------------------------------- settings
 
@@ -27,42 +31,91 @@ function readSettings() {
   return config;
 }
 
-function writeSettings(config) {
+function writeSettings(config) {  // a setup the server accepted (it may spell values as a shared address does)
   for (const [key, value] of Object.entries(config)) {
-    const el = $(key);
+    const el = SETTINGS.includes(key) ? $(key) : null;
     if (!el) continue;
-    if (key === "hidden") el.value = value.join(" ");
-    else if (el.type === "checkbox") el.checked = value;
-    else el.value = value === null ? "" : value;
+    if (key === "hidden") el.value = Array.isArray(value) ? value.join(" ") : String(value ?? "");
+    else if (el.type === "checkbox") el.checked = value === true;
+    else if (el.tagName === "SELECT") {
+      const name = String(value);  // a name the server knows but the menu does not list (an alias) joins the menu
+      if (![...el.options].some((o) => o.value === name)) el.add(new Option(name.replaceAll("_", " "), name));
+      el.value = name;
+    } else el.value = value === null ? "" : value;
   }
   document.querySelectorAll("output").forEach((o) => { o.value = $(o.htmlFor).value; });
 }
 
-function configFromAddress() {
+function readAddress() {
+  // { config } for the setup the address holds (the defaults fill what it leaves out), { problem } if it cannot
+  // be read, {} if it holds none
   if (location.hash.length < 2) return {};
+  let value;
   try {
-    const config = JSON.parse(decodeURIComponent(location.hash.slice(1)));
-    if (typeof config !== "object" || config === null || Array.isArray(config)) return {};
-    if ("hidden" in config && !Array.isArray(config.hidden)) delete config.hidden;
-    return config;
-  } catch { return {}; }
+    value = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+  } catch {
+    return { problem: "the address does not hold a setup the page can read (it is not JSON)" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { config: value };  // the server says why not
+  return { config: { ...defaults, ...value } };
+}
+
+function loadAddress() {
+  hideNotice();
+  const { config, problem } = readAddress();
+  if (problem) showNotice(problem);
+  if (config === undefined) {
+    writeSettings(defaults);
+    requestSetup(defaults, "defaults");
+  } else {
+    requestSetup(config, "address");
+  }
+}
+
+function writeAddress(config) {
+  window.history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(config)));
+}
+
+function requestSetup(config, origin) {
+  const id = ++lastId;
+  if (!send({ type: "setup", id, config })) return;
+  pending.set(id, { config, origin });
+  lastSetupId = id;
 }
 
 function sendSetup() {
-  const config = readSettings();
-  history = null;
-  history_replace(config);
-  send({ type: "setup", config });
+  requestSetup(readSettings(), "form");
 }
 
-function history_replace(config) {
-  window.history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(config)));
+function sendRate(value) {
+  const id = ++lastId;
+  if (send({ type: "lr", id, value })) pending.set(id, { config: { lr: value }, origin: "lr" });
+}
+
+function showNotice(text) {
+  $("notice-text").textContent = text;
+  $("notice").hidden = false;
+}
+
+function hideNotice() {
+  $("notice").hidden = true;
+}
+
+function markInvalid(message) {  // the server's messages start with the option they refuse
+  const name = message.split(":")[0];
+  if (SETTINGS.includes(name)) $(name).classList.add("invalid");
+}
+
+function clearInvalid(names) {
+  for (const name of names) $(name).classList.remove("invalid");
 }
 
 // ---------------------------------------------------------------- messages
 
 function send(message) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+  socket.send(JSON.stringify(message));
+  return true;
 }
 
 function setStatus(text, kind) {
@@ -71,17 +124,47 @@ function setStatus(text, kind) {
   el.className = "status " + (kind || "");
 }
 
+function answered(message) {
+  const request = pending.get(message.id);
+  pending.delete(message.id);
+  return request ? { ...request, id: message.id } : null;
+}
+
 function onMessage(event) {
   const message = JSON.parse(event.data);
-  if (message.type === "error") { setStatus(message.message, "error"); return; }
+  if (message.type === "error") {
+    const request = answered(message);
+    setStatus(message.message, "error");
+    if (request && request.origin === "address") {  // a shared address the server refuses: start from the defaults
+      showNotice(`This address's setup was refused: ${message.message}. The page starts from the defaults instead.`);
+      if (request.id === lastSetupId) {
+        writeSettings(defaults);
+        requestSetup(defaults, "defaults");
+      }
+    } else if (request) {
+      markInvalid(message.message);  // the address keeps the last setup the server accepted
+    }
+    return;
+  }
   if (message.type === "lr") {
+    if (answered(message) && accepted) {
+      accepted = { ...accepted, lr: message.value, schedule: "none" };
+      writeAddress(accepted);
+    }
+    clearInvalid(["lr"]);
     setStatus(`learning rate ${message.value} from now on (it replaces the schedule)`, running ? "running" : "");
     $("schedule").value = "none";
-    history_replace(readSettings());
     showExport(message.export);
     return;
   }
   if (message.type === "ready") {
+    const request = answered(message);
+    if (request) {
+      accepted = request.config;
+      writeAddress(accepted);
+      if (request.origin !== "form" && request.id === lastSetupId) writeSettings(accepted);
+      if (request.id === lastSetupId) clearInvalid(SETTINGS);
+    }
     points = message.points;
     history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
@@ -241,21 +324,21 @@ async function main() {
   fillSelect("dataset", options.datasets); fillSelect("activation", options.activations);
   fillSelect("init", options.initializers); fillSelect("loss", options.losses);
   fillSelect("optimizer", options.optimizers); fillSelect("schedule", options.schedules);
-  writeSettings({ ...options.defaults, ...configFromAddress() });
+  defaults = options.defaults;
+  writeSettings(defaults);  // until the server accepts the address's setup
   for (const key of SETTINGS) {
     const el = $(key);
     el.addEventListener("input", () => { if (el.nextElementSibling && el.nextElementSibling.tagName === "OUTPUT") el.nextElementSibling.value = el.value; });
-    if (key === "lr") {
-      el.addEventListener("change", () => { history_replace(readSettings()); send({ type: "lr", value: Number(el.value) }); });
-    } else {
-      el.addEventListener("change", sendSetup);  // at once: a click on Start right after typing must come after it
-    }
+    if (key === "lr") el.addEventListener("change", () => sendRate(Number(el.value)));
+    else el.addEventListener("change", sendSetup);  // at once: a click on Start right after typing must come after it
   }
   $("start").addEventListener("click", () => send({ type: running ? "pause" : "start" }));
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => send({ type: "reset" }));
+  $("notice-close").addEventListener("click", hideNotice);
+  window.addEventListener("hashchange", loadAddress);  // an address pasted into this tab: only the part after # changed
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
-  socket.addEventListener("open", sendSetup);
+  socket.addEventListener("open", loadAddress);
   socket.addEventListener("message", onMessage);
   socket.addEventListener("close", () => setStatus("disconnected: restart mlplab playground and reload", "error"));
 }
