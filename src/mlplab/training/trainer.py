@@ -11,16 +11,17 @@ from typing import Any
 import numpy as np
 
 from .._atomic import remove_stale_temporaries
-from .._validation import check_batch, check_finite, check_positive, check_positive_int
+from .._validation import check_batch, check_positive, check_positive_int
 from ..clipping import clip_grad_norm, clip_grad_value
 from ..datasets.preprocessing import minibatches
 from ..layers.base import Layer
 from ..losses import Loss, get_loss
-from ..optimizers import OPTIMIZERS, Optimizer
-from ..parameter import is_weight
+from ..optimizers import Optimizer
 from ..rng import as_generator, generators_in
 from ..schedules import Schedule
+from . import evaluation
 from .callbacks import Callback, History, LearningRateScheduler, overrides
+from .optimizer_setup import build_optimizer
 from .progress import ProgressBar
 from .state import read_checkpoint, restore_weights, snapshot_weights, weights_are_finite, write_checkpoint
 
@@ -124,24 +125,7 @@ class Trainer:
         self.batch_size = None if batch_size is None else check_positive_int("batch_size", batch_size)
         self.clip_value = None if clip_value is None else check_positive("clip_value", clip_value)
         self.clip_norm = None if clip_norm is None else check_positive("clip_norm", clip_norm)
-        if isinstance(optimizer, Optimizer):
-            given = [
-                name
-                for name, value in (("lr", lr), ("l1", l1), ("l2", l2), ("optimizer_options", optimizer_options))
-                if value is not None
-            ]
-            if given:
-                raise ValueError(
-                    f"{', '.join(given)} apply to an optimizer given by name; the {type(optimizer).__name__} "
-                    "object passed holds its own: set them when creating it"
-                )
-            self.optimizer = optimizer
-        else:
-            l1 = check_positive("l1", 0.0 if l1 is None else l1, allow_zero=True)
-            l2 = check_positive("l2", 0.0 if l2 is None else l2, allow_zero=True)
-            rate = 1e-3 if lr is None else lr
-            groups = self._parameter_groups(l1, l2)
-            self.optimizer = OPTIMIZERS.create(optimizer, params=groups, lr=rate, **(optimizer_options or {}))
+        self.optimizer = build_optimizer(model, optimizer, lr=lr, l1=l1, l2=l2, options=optimizer_options)
         self.history = History()
         self.callbacks: list[Callback] = [self.history]
         if schedule is not None:
@@ -157,21 +141,6 @@ class Trainer:
         self.stop_training = False
         self.batches_per_epoch = 0
         self._running = (0.0, 0.0, 0)
-
-    def _parameter_groups(self, l1: float, l2: float) -> list[dict[str, Any]]:
-        """Penalties apply to weight matrices; biases, batch-norm and PReLU parameters are exempt.
-
-        Without penalties all parameters form one group (one flat update for a packed model).
-        """
-        named = list(self.model.named_parameters())
-        if l1 == 0 and l2 == 0:
-            return [{"params": [p for _, p in named], "weight_decay": 0.0, "l1": 0.0}]
-        weights = [p for name, p in named if is_weight(name)]
-        others = [p for name, p in named if not is_weight(name)]
-        groups = [{"params": weights, "weight_decay": l2, "l1": l1}]
-        if others:
-            groups.append({"params": others, "weight_decay": 0.0, "l1": 0.0})
-        return groups
 
     # ------------------------------------------------------------------ fit
 
@@ -221,11 +190,13 @@ class Trainer:
         calls): epoch and batch hooks run, ``on_train_begin``/``on_train_end`` do not, and
         callbacks keep their state. A callback may still stop training early.
         """
-        x, y = self._check_data("x", "y", x, y)
+        x, y = evaluation.check_data(self.model, self.loss, "x", "y", x, y)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError(f"validation_data must be a pair (x, y), got {type(validation_data).__name__}")
-            validation_data = self._check_data("validation x", "validation y", *validation_data)
+            validation_data = evaluation.check_data(
+                self.model, self.loss, "validation x", "validation y", *validation_data
+            )
         end = self.epoch + check_positive_int("epochs", epochs)
         self.epochs = max(self.epochs, end)
         self.batches_per_epoch = 1 if self.batch_size is None else math.ceil(x.shape[0] / self.batch_size)
@@ -278,7 +249,7 @@ class Trainer:
             raise self._diverged("weights", f"weights became NaN or infinite at epoch {self.epoch + 1}")
 
     def _validate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        logs = self._evaluate(x, y)
+        logs = evaluation.evaluate(self.model, self.loss, x, y, classification=self.classification)
         if not math.isfinite(logs["loss"]):
             raise self._diverged("val_loss", f"validation loss became {logs['loss']} at epoch {self.epoch + 1}")
         return {f"val_{k}": v for k, v in logs.items()}
@@ -321,7 +292,7 @@ class Trainer:
             total_loss += value * len(idx)
             seen += len(idx)
             if self.classification:
-                correct += self._count_correct(out, yb)
+                correct += evaluation.count_correct(out, yb, from_logits=loss.from_logits)
             self._running = (total_loss, correct, seen)
             for cb in end:
                 cb.on_batch_end(batch, {})
@@ -342,68 +313,23 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
-    # ------------------------------------------------------------------ evaluation
-
-    def _count_correct(self, out: np.ndarray, y: np.ndarray) -> int:
-        if out.shape[1] == 1:
-            threshold = 0.0 if self.loss.from_logits else 0.5
-            return int(np.count_nonzero((out[:, 0] > threshold) == (y.reshape(-1) > 0)))
-        truth = y if y.ndim == 1 else y.argmax(axis=1)
-        return int(np.count_nonzero(out.argmax(axis=1) == truth))
+    # ------------------------------------------------------------------ evaluation (see .evaluation)
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Model outputs (logits for a softmax classifier) for ``x``, computed in batches."""
+        """Model outputs (logits for a softmax classifier) for ``x``, in batches: :func:`.evaluation.predict`."""
         batch_size = check_positive_int("batch_size", batch_size)
-        return self._predict(check_batch("x", x, self.model.in_features, dtype=self.model.dtype), batch_size)
-
-    def _predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        forward = getattr(self.model, "forward_unchecked", self.model.forward)
-        first = forward(x[:batch_size])
-        if first.shape[0] == x.shape[0]:
-            return first
-        out = np.empty((x.shape[0], *first.shape[1:]), dtype=first.dtype)
-        out[: first.shape[0]] = first
-        for i in range(batch_size, x.shape[0], batch_size):
-            out[i : i + batch_size] = forward(x[i : i + batch_size])
-        return out
+        x = check_batch("x", x, self.model.in_features, dtype=self.model.dtype)
+        return evaluation.predict(self.model, x, batch_size)
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Class probabilities: softmax of the outputs (sigmoid for a single output)."""
-        from ..functional import sigmoid, softmax
-
-        out = self.predict(x, batch_size)
-        if out.shape[1] == 1:
-            return sigmoid(out) if self.loss.from_logits else out
-        return softmax(out, axis=1)
+        """Class probabilities: softmax of the outputs (sigmoid for a single output): see :mod:`.evaluation`."""
+        return evaluation.probabilities(self.predict(x, batch_size), from_logits=self.loss.from_logits)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
-        """Mean loss (and accuracy for classification) over ``x``, in inference mode."""
+        """Mean loss (and accuracy for classification) over ``x``, in inference mode: :func:`.evaluation.evaluate`."""
         batch_size = check_positive_int("batch_size", batch_size)
-        return self._evaluate(*self._check_data("x", "y", x, y), batch_size)
-
-    def _evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 2048) -> dict[str, float]:
-        out = self._predict(x, batch_size)
-        logs = {"loss": self.loss.forward(out, y)}
-        if self.classification:
-            logs["accuracy"] = self._count_correct(out, y) / out.shape[0]
-        return logs
-
-    def _check_data(self, x_name: str, y_name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``x`` as a checked batch and ``y`` as targets the loss accepts for it, or a ``ValueError`` naming them."""
-        x = check_batch(x_name, x, self.model.in_features, dtype=self.model.dtype)
-        y = np.asarray(y)
-        if y.ndim == 0:
-            raise ValueError(f"{y_name} must be an array with one target per sample, got the scalar {y!r}")
-        if y.shape[0] != x.shape[0]:
-            raise ValueError(f"{y_name} has {y.shape[0]} samples but {x_name} has {x.shape[0]}")
-        if y.dtype.kind == "f":
-            check_finite(y_name, y)
-        outputs = np.zeros((x.shape[0], self.model.output_features(x.shape[1])), dtype=x.dtype)
-        try:  # the loss checks its targets (labels in range, shapes, values) against outputs of the model's width
-            self.loss.forward(outputs, y)
-        except ValueError as error:
-            raise ValueError(f"{y_name} does not suit the loss {self.loss!r}: {error}") from None
-        return x, y
+        x, y = evaluation.check_data(self.model, self.loss, "x", "y", x, y)
+        return evaluation.evaluate(self.model, self.loss, x, y, batch_size, classification=self.classification)
 
     # ------------------------------------------------------------------ state
 

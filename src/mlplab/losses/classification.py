@@ -1,201 +1,20 @@
-"""Loss functions: ``forward(pred, target) -> float`` and ``backward() -> dL/dpred``.
+r"""Classification losses: binary (cross-entropy, the perceptron criterion) and multi-class
+(softmax cross-entropy, negative log-likelihood, hinge).
 
-Reductions follow ``torch.nn``: ``"mean"`` (default) averages over the
-elements the loss is defined on (all elements for MSE, MAE, Huber and BCE;
-samples for the classification losses), ``"sum"`` adds them up. Quadratic
-cost conventions, stated once:
-
-* :class:`MSE` (torch): :math:`\\frac{1}{N}\\sum (a - y)^2` over all :math:`N` elements,
-  gradient :math:`\\frac{2}{N}(a - y)`.
-* :class:`HalfSquaredError` (scikit-learn): half of MSE, gradient :math:`\\frac{1}{N}(a - y)`.
-* :class:`QuadraticCost` (Nielsen, S3): :math:`\\frac{1}{2n}\\sum_x \\lVert a - y\\rVert^2` over
-  :math:`n` samples, gradient :math:`\\frac{1}{n}(a - y)`.
-
-Cross-entropy conventions: :class:`SoftmaxCrossEntropy` is the multinomial
-log-likelihood of S2/S3, :math:`-\\sum_k y_k \\log p_k` per sample.
-:class:`BinaryCrossEntropy` is S0's per-index form
-:math:`-[y \\log a + (1 - y)\\log(1 - a)]`, summed over independent sigmoid
-outputs; S0 applies it to every index of a softmax output, which is *not*
-the multinomial likelihood -- use it with sigmoid outputs.
-
-A prediction holding NaN never gets a finite loss: NaN in gives NaN out, so
-that a trainer notices a diverged model. Nor does one holding an infinity
-(the loss is infinite or NaN), with one exact exception: a logit of -inf for
-a class other than the target is a probability of 0 to
-:class:`SoftmaxCrossEntropy`. A target must be finite; ``pred`` and ``target``
-must hold real numbers (bool, integer or float), else ``ValueError``.
+Binary losses take a target shaped like ``pred`` (0/1 or probabilities; -1/+1 for the perceptron).
+Multi-class losses take ``pred`` of shape ``(n_samples, n_classes)`` and integer labels ``(n,)``,
+or rows ``(n, k)`` (probabilities for :class:`SoftmaxCrossEntropy`, one-hot for the others).
+The cross-entropy conventions are stated in :mod:`mlplab.losses`.
 """
 
 from __future__ import annotations
 
-import math
-from typing import ClassVar
-
 import numpy as np
 
-from . import functional as F
-from ._validation import check_labels, check_positive, check_same_shape
-from .kernels import softmax_cross_entropy
-from .registry import Registry
-
-LOSSES: Registry[type[Loss]] = Registry("loss")
-_REDUCTIONS = ("mean", "sum")
-
-
-class Loss:
-    """Base class: ``forward`` stores what ``backward`` needs; ``backward`` returns dL/dpred.
-
-    Parameters
-    ----------
-    reduction : {"mean", "sum"}
-
-    Attributes
-    ----------
-    classifies : bool
-        Whether the loss trains a classifier, so that accuracy is a meaningful
-        metric: false here and on the regression losses, true on
-        :class:`SoftmaxCrossEntropy`, :class:`NLLLoss`, :class:`Hinge`,
-        :class:`BinaryCrossEntropy` and :class:`PerceptronCriterion`.
-    from_logits : bool
-        Whether ``pred`` holds unbounded scores (logits, margins) rather than
-        probabilities in [0, 1]. A single output then predicts the positive
-        class above 0 rather than above 0.5, and its probability is its
-        sigmoid rather than itself. True except for
-        ``BinaryCrossEntropy(from_logits=False)``.
-    """
-
-    classifies: ClassVar[bool] = False
-    from_logits: bool = True
-
-    def __init__(self, reduction: str = "mean") -> None:
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"Invalid reduction: {reduction!r} (valid: {', '.join(_REDUCTIONS)})")
-        self.reduction = reduction
-        self._grad: np.ndarray | None = None
-
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
-        return self.forward(pred, target)
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        raise NotImplementedError
-
-    def backward(self) -> np.ndarray:
-        """dL/dpred for the last ``forward`` call, shaped like ``pred``."""
-        if self._grad is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return self._grad
-
-    def _scale(self, count: int) -> float:
-        return 1.0 / count if self.reduction == "mean" else 1.0
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(reduction={self.reduction!r})"
-
-
-def _as_predictions(pred: np.ndarray) -> np.ndarray:
-    pred = np.asarray(pred)
-    if pred.dtype.kind not in "biuf":
-        raise ValueError(f"pred must hold real numbers, got dtype {pred.dtype}")
-    if pred.dtype.kind != "f":
-        pred = pred.astype(np.float64)
-    if pred.ndim == 0 or pred.size == 0:
-        raise ValueError(f"pred must be a non-empty array, got shape {pred.shape}")
-    return pred
-
-
-def _unless_not_finite(value: float, pred: np.ndarray) -> float:
-    """``value``, or NaN if ``pred`` holds NaN or an infinity that the loss did not carry into ``value``
-    (a margin loss ignores a NaN score, a log-likelihood the scores off the label)."""
-    if math.isfinite(value) and not np.isfinite(pred).all():
-        return math.nan
-    return value
-
-
-# ---------------------------------------------------------------- regression
-
-
-@LOSSES.register("mse", "mean_squared_error")
-class MSE(Loss):
-    r"""Mean squared error :math:`L = \frac1N \sum (a - y)^2`; :math:`\partial L/\partial a = \frac2N (a - y)`."""
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        pred = _as_predictions(pred)
-        diff = pred - check_same_shape("target", target, pred)
-        scale = self._scale(diff.size)
-        self._grad = diff * (2.0 * scale)
-        return float(np.vdot(diff, diff)) * scale
-
-
-@LOSSES.register("half_squared_error", "half_mse")
-class HalfSquaredError(MSE):
-    r"""scikit-learn's squared error :math:`L = \frac{1}{2N}\sum (a - y)^2`; :math:`\partial L/\partial a = \frac1N (a - y)`.
-
-    Half of :class:`MSE` (mean over all :math:`N` elements), so that a learning rate means what it means
-    in scikit-learn's ``MLPRegressor``.
-    """
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        value = super().forward(pred, target)
-        grad = self.backward()
-        grad *= 0.5
-        return 0.5 * value
-
-
-@LOSSES.register("quadratic", "quadratic_cost")
-class QuadraticCost(Loss):
-    r"""Nielsen's quadratic cost :math:`C = \frac{1}{2n}\sum_x \lVert a - y\rVert^2`;
-    :math:`\partial C/\partial a = \frac1n (a - y)` (mean over the :math:`n` samples, sum over outputs)."""
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        pred = _as_predictions(pred)
-        diff = pred - check_same_shape("target", target, pred)
-        scale = self._scale(diff.shape[0])
-        self._grad = diff * scale
-        return 0.5 * float(np.vdot(diff, diff)) * scale
-
-
-@LOSSES.register("mae", "l1", "mean_absolute_error")
-class MAE(Loss):
-    r"""Mean absolute error :math:`L = \frac1N \sum |a - y|`; :math:`\partial L/\partial a = \frac1N \operatorname{sign}(a - y)`
-    (0 where :math:`a = y`). Constant-size gradient everywhere (S4)."""
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        pred = _as_predictions(pred)
-        diff = pred - check_same_shape("target", target, pred)
-        scale = self._scale(diff.size)
-        self._grad = np.sign(diff) * scale
-        return float(np.abs(diff).sum()) * scale
-
-
-@LOSSES.register("huber", "smooth_l1")
-class Huber(Loss):
-    r"""Huber loss with threshold :math:`\delta` (S4), as ``torch.nn.HuberLoss``:
-
-    .. math::
-
-        \ell(d) = \begin{cases} \tfrac12 d^2 & |d| < \delta \\ \delta (|d| - \tfrac12\delta) & \text{otherwise}\end{cases},
-        \qquad \ell'(d) = \operatorname{clip}(d, -\delta, \delta),
-
-    with :math:`d = a - y`, averaged over all elements.
-    """
-
-    def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.delta = check_positive("delta", delta)
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        pred = _as_predictions(pred)
-        diff = pred - check_same_shape("target", target, pred)
-        scale = self._scale(diff.size)
-        abs_diff = np.abs(diff)
-        quadratic = abs_diff < self.delta
-        per_element = np.where(quadratic, 0.5 * diff * diff, self.delta * (abs_diff - 0.5 * self.delta))
-        self._grad = np.clip(diff, -self.delta, self.delta) * scale
-        return float(per_element.sum()) * scale
-
-    def __repr__(self) -> str:
-        return f"Huber(delta={self.delta}, reduction={self.reduction!r})"
-
+from .. import functional as F
+from .._validation import check_labels, check_positive, check_same_shape
+from ..kernels import softmax_cross_entropy
+from .base import LOSSES, Loss, _as_predictions, _unless_not_finite
 
 # ---------------------------------------------------------------- binary
 
@@ -414,8 +233,3 @@ class Hinge(Loss):
 
     def __repr__(self) -> str:
         return f"Hinge(margin={self.margin}, reduction={self.reduction!r})"
-
-
-def get_loss(spec: str | Loss, **kwargs: object) -> Loss:
-    """Build a loss from a registered name (with keyword arguments) or return a :class:`Loss` unchanged."""
-    return LOSSES.create(spec, **kwargs)
