@@ -335,3 +335,28 @@ def test_the_command_serves_on_localhost_and_prints_its_address():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_each_answer_carries_the_id_of_the_message_it_answers():
+    with TestClient(create_app()) as client, client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "lr", "id": 1, "value": 0.5})
+        assert ws.receive_json() == {"type": "error", "id": 1, "message": "send a setup first"}
+        ws.send_json({"type": "setup", "id": 2, "config": {**QUICK, "lr": 0}})
+        assert ws.receive_json() == {"type": "error", "id": 2, "message": "lr: 0 is not allowed (must be > 0)"}
+        ws.send_json({"type": "setup", "id": "tab-3", "config": {**QUICK, "hidden": [16, None]}})
+        refused = ws.receive_json()
+        assert refused["id"] == "tab-3" and refused["message"].startswith("hidden: [16, None] is not allowed")
+        ws.send_json({"type": "setup", "id": 4, "config": QUICK})
+        assert receive(ws, "ready")["id"] == 4
+        ws.send_json({"type": "lr", "id": 5, "value": 0.3})
+        assert receive(ws, "lr")["id"] == 5
+        ws.send_json({"type": "reset"})  # no id: none in the answer
+        assert "id" not in receive(ws, "ready")
+        receive(ws, "state")
+        for odd in (True, 1.5, [1], {"a": 1}, "x" * 65):  # not an id: answered without one, the connection stays
+            ws.send_json({"type": "setup", "id": odd, "config": {"lr": 0}})
+            assert "id" not in ws.receive_json()
+        ws.send_text('{"type": "setup", "id": NaN, "config": {"lr": 0}}')
+        assert ws.receive_json() == {"type": "error", "message": "lr: 0 is not allowed (must be > 0)"}
+        ws.send_json({"type": "pause", "id": 6})
+        assert receive(ws, "state")["status"] in ("ready", "paused")

@@ -600,6 +600,35 @@ def test_ctrl_c_inside_the_journal_while_a_trial_trains_interrupts_it_and_never_
     BudgetLock(tmp_path).acquire()  # and the budget lock too
 
 
+@pytest.mark.parametrize("write", [1, 2, 3, 4], ids=["create-study", "sampler", "search", "baseline"])
+def test_ctrl_c_inside_the_journal_while_the_search_starts_stops_it_cleanly(tmp_path, monkeypatch, write):
+    """The search's own process writes the study, its settings and the baseline before any worker runs: Ctrl-C as
+    the journal lock of one of those writes is released stops the search (exit 130, no error), and it resumes."""
+    from optuna.storages.journal import _file
+
+    unlinks = []
+
+    class JournalOs:  # the journal module's ``os``: the signal arrives as the ``write``-th lock release ends
+        def __getattr__(self, name):
+            return self.unlink if name == "unlink" else getattr(os, name)
+
+        def unlink(self, path):
+            os.unlink(path)
+            unlinks.append(path)
+            if len(unlinks) == write:
+                signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # what the signal would run, here
+
+    space = SearchSpace.from_mapping(LR_SPACE)
+    monkeypatch.setattr(_file, "os", JournalOs())
+    with pytest.raises(KeyboardInterrupt):
+        tune(space, tmp_path, sampler="random", n_trials=3, pruner="none", final=False, verbose=False)
+    monkeypatch.undo()
+    assert not (tmp_path / "study.journal.lock").exists()
+    result = tune(space, tmp_path, sampler="random", n_trials=3, pruner="none", final=False, verbose=False)
+    trials = result.study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and trials[0].user_attrs.get("baseline") is True
+
+
 def test_a_stop_requested_inside_a_storage_call_waits_for_it_to_end(tmp_path):
     from mlplab.tune.workers import StopRequest
 
@@ -679,11 +708,12 @@ def test_two_workers_stopped_at_any_moment_resume_to_exactly_the_budget(tmp_path
     try:
         _wait_for_state(tmp_path / "out", condition)
         os.killpg(search.pid, signum) if group else search.send_signal(signum)
-        assert search.wait(timeout=120) == 130
+        code = search.wait(timeout=120)
     finally:
         if search.poll() is None:
             os.killpg(search.pid, signal.SIGKILL)
-    assert "run the same command to resume" in search.stderr.read()
+    said = search.stderr.read()
+    assert code == 130 and "run the same command to resume" in said, said[-800:]
 
     def resume(n_trials):
         finish = subprocess.run([*command, "--n-trials", str(n_trials)], capture_output=True, text=True, timeout=300)

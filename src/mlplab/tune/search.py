@@ -32,7 +32,7 @@ from .results import (
 )
 from .space import SearchSpace, SearchSpaceError
 from .study import SAMPLERS, budget_left, make_pruner, open_storage, open_study, requeue_interrupted
-from .workers import WorkerPlan, run_workers, sigterm_as_interrupt, threads_per_worker
+from .workers import WorkerPlan, run_workers, stop_requests, threads_per_worker
 
 LOCAL_ONLY = ("out", "data_dir", "download")
 """Options that may differ between machines joining one study."""
@@ -159,11 +159,13 @@ def tune(
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with folder_lock(out_dir), sigterm_as_interrupt():
+    # Ctrl-C and SIGTERM interrupt the search at once, except within a storage call (see StopRequest)
+    with folder_lock(out_dir), stop_requests(at_once=True) as stop:
         training_data(space.fixed)  # a missing image set's stand-in is announced once, here
         if workers > 1:
             forget_training_data()  # the workers load their own copy
-        study = open_study(storage, out_dir, study_name, direction_of(metric or "val_accuracy"))
+        study = open_study(storage, out_dir, study_name, direction_of(metric or "val_accuracy"), wrap=stop.shield)
+        stop.shield(study._storage)  # on a database, Optuna's cache in front of it
         sampler, metric = _settle(study, space, sampler, metric)
         budget = int(n_trials or 20)
         if sampler == "grid":
@@ -197,7 +199,7 @@ def tune(
             )
             for k in range(n_workers)
         ]
-        run_workers(plans)
+        run_workers(plans, stop)
         search_seconds = time.perf_counter() - start
         result = _write_results(study, space, metric, out_dir, final, verbose, search_seconds, sampler)
         result.seconds = time.perf_counter() - start

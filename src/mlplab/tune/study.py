@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -165,8 +166,14 @@ def _schema_race(error: Exception) -> bool:
     return "already exists" in text or "duplicate key" in text or "UNIQUE constraint" in text
 
 
-def open_study(storage_url: str | None, out_dir: Path, name: str, direction: str) -> optuna.Study:
-    """Create the study (``direction`` for a new one), or load it.
+def open_study(
+    storage_url: str | None,
+    out_dir: Path,
+    name: str,
+    direction: str,
+    wrap: Callable[[optuna.storages.BaseStorage], optuna.storages.BaseStorage] | None = None,
+) -> optuna.Study:
+    """Create the study (``direction`` for a new one), or load it; ``wrap`` is applied to the storage first.
 
     Two processes creating the tables of a fresh database at once can collide;
     the loser tries again a moment later, when the tables exist.
@@ -174,6 +181,8 @@ def open_study(storage_url: str | None, out_dir: Path, name: str, direction: str
 
     def create() -> optuna.Study:
         storage = open_storage(storage_url, out_dir)
+        if wrap is not None:
+            storage = wrap(storage)
         return optuna.create_study(
             storage=storage, study_name=name, direction=StudyDirection[direction.upper()], load_if_exists=True
         )

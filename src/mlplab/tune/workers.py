@@ -90,35 +90,45 @@ class BudgetLock:
 
 
 class StopRequest:
-    """Ctrl-C (SIGINT) or SIGTERM in a worker, acted on where no trial can be left marked running.
+    """Ctrl-C (SIGINT) or SIGTERM, acted on where no trial can be left marked running and no storage call is cut short.
 
-    While a trial trains, the signal interrupts it at once: Optuna records the trial as failed
-    without a reason, that is, interrupted. While Optuna creates a trial, samples its parameters
-    or records its result, the signal only sets :attr:`requested`; the trial's objective then
-    stops before training, or the worker stops once the trial is recorded.
+    In a worker, while a trial trains, the signal interrupts it at once: Optuna records the trial
+    as failed without a reason, that is, interrupted. While Optuna creates a trial, samples its
+    parameters or records its result, the signal only sets :attr:`requested`; the trial's
+    objective then stops before training, or the worker stops once the trial is recorded. The
+    interrupt is raised once; later signals only repeat the request.
 
     A call to the study's storage is never cut short, not even while the trial trains (it reports
-    epochs and sets attributes): an interrupt inside Optuna's journal could leave its file lock
-    held or take another worker's, and Optuna turns an interrupt that lands as it releases the
-    lock into a ``FileNotFoundError``, which would be recorded as the trial's own failure (counted
-    against the budget, never run again). With :meth:`shield` the interrupt waits for the call to
-    return. The interrupt is raised once; later signals only repeat the request.
+    epochs and sets attributes), nor in the search's own process: an interrupt inside Optuna's
+    journal could leave its file lock held or take another process's, and Optuna turns an
+    interrupt that lands as it releases the lock into a ``FileNotFoundError``, which reads as a
+    trial's own failure (counted against the budget, never run again) or as the search's error.
+    Calls of a storage passed to :meth:`shield`, and blocks under :meth:`deferred`, end first;
+    the interrupt comes as soon as they have.
+
+    ``at_once`` (the search's own process) interrupts wherever else the signal lands, every time
+    it comes, as Ctrl-C does.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, at_once: bool = False) -> None:
         self.requested = False
-        self.training = False
+        self.training = at_once
+        """Whether the signal interrupts at once (outside storage calls): while a trial trains, or ``at_once``."""
+        self.repeat = at_once
         self.raised = False
-        self._in_storage = 0
+        self._depth = 0
+        self._pending = False
 
     def __call__(self, signum: int, frame: Any) -> None:
         self.requested = True
-        if self.training and not self._in_storage:
+        self._pending = True
+        if self.training and not self._depth:
             self._interrupt()
 
     def _interrupt(self) -> None:
-        if not self.raised:
+        if self.repeat or not self.raised:
             self.raised = True
+            self._pending = False
             raise KeyboardInterrupt
 
     def check(self) -> None:
@@ -127,26 +137,36 @@ class StopRequest:
             self.raised = True
             raise KeyboardInterrupt
 
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Within the block, run from the main thread, a signal waits for the block's end."""
+        if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+            yield
+            return
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._pending and self.training and not self._depth:
+                self._interrupt()  # the signal that came within the block, now that it is over
+
     def shield(self, storage: Any) -> Any:
-        """Let every call of ``storage``'s public methods from the main thread run to its end before a stop
-        interrupts training (the storage object itself is changed, so that Optuna's own calls are covered)."""
+        """Let every call of ``storage``'s public methods run to its end before a signal interrupts
+        (the storage object itself is changed, so that Optuna's own calls are covered)."""
+        if getattr(storage, "_mlplab_shielded", False):
+            return storage
         for name in dir(type(storage)):
             if not name.startswith("_") and inspect.isfunction(inspect.getattr_static(type(storage), name, None)):
                 setattr(storage, name, self._shielded(getattr(storage, name)))
+        storage._mlplab_shielded = True
         return storage
 
     def _shielded(self, method: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+            with self.deferred():
                 return method(*args, **kwargs)
-            self._in_storage += 1
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self._in_storage -= 1
-                if self.requested and self.training and not self._in_storage:
-                    self._interrupt()  # the stop that came during the call, now that it is over
 
         return call
 
@@ -158,13 +178,13 @@ class StopRequest:
 
 
 @contextlib.contextmanager
-def stop_requests() -> Iterator[StopRequest]:
+def stop_requests(*, at_once: bool = False) -> Iterator[StopRequest]:
     """Within the block, SIGINT and SIGTERM to this process are a :class:`StopRequest` (the one yielded).
 
-    For the worker that runs in the search's own process; outside the main thread the
-    signals are left alone.
+    ``at_once`` for the search's own process, else for the worker that runs in it. Outside the
+    main thread the signals are left alone.
     """
-    stop = StopRequest()
+    stop = StopRequest(at_once=at_once)
     previous = {}
     try:
         for signum in STOP_SIGNALS:
@@ -299,30 +319,14 @@ def threads_per_worker(workers: int) -> int | None:
     return None if workers <= 1 else max(1, math.floor(usable_cores() / workers))
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM (a scheduler, ``timeout``, ``kill``) stops the search as Ctrl-C does."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave SIGTERM alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def run_workers(plans: list[WorkerPlan]) -> None:
+def run_workers(plans: list[WorkerPlan], stop: StopRequest | None = None) -> None:
     """Run one worker in this process, or several as separate processes, and wait for all of them.
 
     Interrupted (Ctrl-C, or SIGTERM to this process alone), the workers are interrupted
     too, so that each marks its trial as interrupted, and are waited for. The worker in
-    this process stops the same way (:func:`stop_requests`).
+    this process stops the same way (:func:`stop_requests`). ``stop``, the search's own
+    :class:`StopRequest`, holds an interrupt back while a worker process is being started
+    (one started unseen would run on alone).
     """
     if len(plans) <= 1:
         for plan in plans:
@@ -336,7 +340,7 @@ def run_workers(plans: list[WorkerPlan]) -> None:
     ]
     try:
         for process in processes:
-            with _stop_signals_held():
+            with stop.deferred() if stop else contextlib.nullcontext(), _stop_signals_held():
                 process.start()
         for process in processes:
             process.join()
