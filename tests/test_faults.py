@@ -29,6 +29,9 @@ from mlplab.archive import read_arrays
 BOOT = r"""
 import contextlib, os, signal, sys
 
+# Ctrl-C as a terminal delivers it, even where this test runs with SIGINT ignored (a shell's background job)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 import mlplab.archive, mlplab.losses, mlplab.report, mlplab.recipe.run, mlplab.training.callbacks
 from mlplab.training.callbacks import CSVLogger, ModelCheckpoint
 
