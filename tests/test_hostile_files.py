@@ -2,7 +2,7 @@
 
 Each test builds a file by hand (a zip of ``.npy`` entries whose headers or
 JSON say what an attacker likes) and checks that reading it fails with
-:class:`~mlplab.archive.InvalidFileError`, a ``ValueError`` naming the file
+:class:`~mlplab.untrusted.InvalidFileError`, a ``ValueError`` naming the file
 and the reason, without allocating what the file declares, recursing without
 bound or running code. The Hypothesis tests tamper with a saved model at
 random and hold every reader to the same rules.
@@ -30,10 +30,11 @@ import mlplab
 from mlplab import MLP, Dense, ReLU, Sequential
 from mlplab import archive as archive_module
 from mlplab.architecture import LAYER_TYPES, MAX_NESTING, model_to_config
-from mlplab.archive import InvalidFileError, read_arrays, read_meta, write_arrays
+from mlplab.archive import read_arrays, read_meta, write_arrays
 from mlplab.cli import main
 from mlplab.persistence import load, load_info, save
 from mlplab.training import read_checkpoint, write_checkpoint
+from mlplab.untrusted import InvalidFileError
 
 SMALL = 2**20  # 1 MiB: the most a tampered file of a few KB may make a reader allocate, with slack
 

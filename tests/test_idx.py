@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from mlplab.archive import InvalidFileError
 from mlplab.datasets import idx as idx_module
 from mlplab.datasets.idx import read_idx, write_idx
+from mlplab.untrusted import InvalidFileError
 
 RNG = np.random.default_rng(2024)
 

@@ -33,8 +33,9 @@ from mlplab import (
     Tanh,
 )
 from mlplab.architecture import LAYER_TYPES, declared_arrays, model_from_config, model_to_config
-from mlplab.archive import InvalidFileError, read_arrays, write_arrays
+from mlplab.archive import read_arrays, write_arrays
 from mlplab.persistence import load, load_info, save
+from mlplab.untrusted import InvalidFileError
 
 DTYPES = [np.float32, np.float64]
 

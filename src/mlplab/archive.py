@@ -50,6 +50,7 @@ from typing import IO, Any
 import numpy as np
 
 from ._atomic import atomic_write
+from .untrusted import InvalidFileError, json_depth
 
 __all__ = [
     "MAX_ENTRIES",
@@ -100,20 +101,6 @@ _CORRUPT = (
 )
 
 
-class InvalidFileError(ValueError):
-    """A file that mlplab refuses to read: damaged, of another kind, or declaring sizes over a limit.
-
-    ``str(error)`` names the file and the reason (``"<path> is not a valid
-    mlplab file: <reason>"`` unless ``message`` gives the whole text); the
-    attributes ``path`` and ``reason`` hold them apart.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str, message: str | None = None) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(message if message is not None else f"{path} is not a valid mlplab file: {reason}")
-
-
 @dataclass(frozen=True)
 class _Entry:
     """One ``.npy`` entry, as its zip directory record and its header describe it."""
@@ -123,25 +110,6 @@ class _Entry:
     dtype: np.dtype
     shape: tuple[int, ...]
     fortran_order: bool
-
-
-def json_depth(value: Any) -> int:
-    """How deeply JSON objects and lists nest in ``value`` (``0`` for a scalar, ``1`` for ``{"a": 1}``).
-
-    Iterative, so it never meets Python's recursion limit.
-    """
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> None:

@@ -35,7 +35,7 @@ stored values in. Sequentials nest at most
 :data:`~mlplab.architecture.MAX_NESTING` deep, a model has at most
 :data:`~mlplab.architecture.MAX_LAYERS` layers, and ``info`` is at most
 :data:`MAX_INFO_BYTES` of JSON. Every refusal is an
-:class:`~mlplab.archive.InvalidFileError` (a ``ValueError``) naming the file
+:class:`~mlplab.untrusted.InvalidFileError` (a ``ValueError``) naming the file
 and the reason. :func:`save` refuses to write a model whose parameters or
 buffers hold NaN or infinities.
 
@@ -62,9 +62,10 @@ from typing import Any
 import numpy as np
 
 from .architecture import as_sequential, check_entry, check_format, model_for_arrays, model_to_config, short_repr
-from .archive import InvalidFileError, json_depth, read_arrays, read_meta, write_arrays
+from .archive import read_arrays, read_meta, write_arrays
 from .layers import Layer
 from .model import Sequential
+from .untrusted import InvalidFileError, json_depth
 
 PARAM_PREFIX = "param/"
 BUFFER_PREFIX = "buffer/"

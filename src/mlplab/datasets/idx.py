@@ -29,7 +29,7 @@ anything is allocated for them, against the bytes that really follow (for a
 gzipped file, against what its compressed size can hold, and the stream is
 decompressed in bounded chunks, never past the declared size) and against
 :data:`MAX_IDX_BYTES`. Every refusal is an
-:class:`~mlplab.archive.InvalidFileError` (a ``ValueError``) naming the file.
+:class:`~mlplab.untrusted.InvalidFileError` (a ``ValueError``) naming the file.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_write
-from ..archive import InvalidFileError
+from ..untrusted import InvalidFileError
 
 __all__ = ["IDX_DTYPES", "atomic_write", "read_idx", "write_idx"]
 
