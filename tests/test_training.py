@@ -490,13 +490,14 @@ def test_a_fit_cut_short_keeps_the_weights_it_was_rolled_back_to_and_can_go_on(c
     if cut == "ctrl-c":
         extra[0].epoch = -1  # once
         trainer.fit(x, y, epochs=5)
-        straight = Trainer(
+        straight = Trainer(  # on the general path, as the run with InterruptAt (a batch callback) was
             mlplab.MLP([2, 16, 3], rng=0),
             lr=0.01,
             batch_size=32,
             callbacks=[EarlyStopping("loss", mode="max", patience=100)],
             verbose=0,
             rng=0,
+            fast_path=False,
         )
         straight.fit(x, y, epochs=5)
         assert trainer.history["loss"] == straight.history["loss"]

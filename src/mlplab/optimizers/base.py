@@ -132,6 +132,19 @@ class Optimizer:
                 flat.share_state(self._state)
         return self._state
 
+    def flat_groups(self) -> list[_FlatGroup] | None:
+        """Every group as one flat span with its state, or ``None`` where one is not (for compiled loops).
+
+        A loop that updates the spans itself writes the state back into each ``flat.state``
+        (the arrays in place, ``step`` as the count of updates), as :meth:`step` would leave it.
+        """
+        flats = []
+        for flat in self._flat:
+            if flat is None or not flat.intact():
+                return None
+            flats.append(flat)
+        return flats
+
     def _step_one(self, p: Parameter, state: dict[str, Any], group: dict[str, Any]) -> None:
         """One update of ``p``: the compiled fast path if it applies, else the formula in :meth:`_update`."""
         state["step"] += 1

@@ -49,6 +49,14 @@ class Callback:
 
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None: ...
 
+    def on_batches_end(self, batch: int, count: int, logs: dict[str, Any]) -> None:
+        """After the compiled fast path trained ``count`` batches in one run, the last one ``batch``.
+
+        The fast path (:mod:`mlplab.training.fast`) calls this instead of the two batch hooks.
+        A callback that overrides ``on_batch_begin`` or ``on_batch_end`` but not this one needs
+        each batch, and so keeps training on the general path.
+        """
+
     def reset(self) -> None:
         """Forget what an earlier fit left: called when a fit begins at epoch 0 (not when one resumes)."""
 

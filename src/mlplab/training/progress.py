@@ -54,6 +54,12 @@ class ProgressBar(Callback):
         if batch % self.refresh_every == 0:
             self._bar.set_postfix_str(self.trainer.running_metrics_text(), refresh=False)
 
+    def on_batches_end(self, batch: int, count: int, logs: dict[str, Any]) -> None:
+        if self._bar is None:
+            return
+        self._bar.update(count)
+        self._bar.set_postfix_str(self.trainer.running_metrics_text(), refresh=False)
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         if self._bar is not None:
             self._bar.close()

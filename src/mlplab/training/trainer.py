@@ -19,7 +19,7 @@ from ..losses import Loss, get_loss
 from ..optimizers import Optimizer
 from ..rng import as_generator, generators_in
 from ..schedules import Schedule
-from . import evaluation
+from . import evaluation, fast
 from .callbacks import Callback, History, LearningRateScheduler, overrides
 from .optimizer_setup import build_optimizer
 from .progress import ProgressBar
@@ -86,6 +86,13 @@ class Trainer:
         Where the full training state is written (atomically) when a fit begins,
         after every epoch, and, with the state of the epoch's start, when an
         epoch is cut short (Ctrl-C, divergence, any error); :meth:`resume` reads it back.
+    fast_path : bool or None, default None
+        Train whole runs of batches in one compiled loop (:mod:`mlplab.training.fast`, with
+        numba) where it supports the model, loss, optimizer and callbacks: the same results as
+        the general NumPy loop, many times faster for small batches. ``None`` uses it where it
+        applies (unless :func:`mlplab.training.fast.set_enabled` or ``MLPLAB_FAST_PATH=0``
+        switched that default off), ``False`` never, ``True`` always (an epoch it cannot run is an error).
+        :attr:`epoch_path` says which path the last epoch took.
 
     Notes
     -----
@@ -119,6 +126,7 @@ class Trainer:
         rng: np.random.Generator | int | None = None,
         shuffle: bool = True,
         checkpoint_path: str | Path | None = None,
+        fast_path: bool | None = None,
     ) -> None:
         self.model = model
         self.loss = get_loss(loss)
@@ -135,6 +143,8 @@ class Trainer:
         self.rng = as_generator(rng)
         self.shuffle = bool(shuffle)
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
+        self.fast_path = None if fast_path is None else bool(fast_path)
+        self.epoch_path = ""
         self.classification = self.loss.classifies
         self.epoch = 0
         self.epochs = 0
@@ -259,6 +269,22 @@ class Trainer:
             cb.trainer = self
 
     def _train_epoch(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """One epoch on the compiled loop where it applies (see ``fast_path``), else on :meth:`_train_epoch_numpy`."""
+        use = fast.enabled() if self.fast_path is None else self.fast_path
+        reason = "fast_path=False" if self.fast_path is False else "the fast path is switched off"
+        if use:
+            plan = fast.plan_epoch(self, x, y)
+            if not isinstance(plan, str):
+                self.epoch_path = "compiled"
+                return fast.run_epoch(self, plan, x, y)
+            if self.fast_path:
+                raise ValueError(f"fast_path=True, but the fast path cannot train this: {plan}")
+            reason = plan
+        self.epoch_path = f"general ({reason})"
+        return self._train_epoch_numpy(x, y)
+
+    def _train_epoch_numpy(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """One epoch of the readable loop: per batch, gather, forward, loss, backward, clip and step."""
         model, loss, optimizer = self.model, self.loss, self.optimizer
         forward = getattr(model, "forward_unchecked", model.forward)
         params = model.parameters()

@@ -1,0 +1,42 @@
+"""The fast path: whole runs of batches trained by one compiled loop (numba), through the same ``fit``.
+
+Small batches are dominated by the cost of calling NumPy, not by arithmetic: at batch 10 a
+step of the general loop spends about four times as long in Python as in its matrix
+products, and at batch 1 far more. The compiled loop gathers each batch, runs the forward
+pass, the loss, the backward pass, the clipping and the optimizer's update for many batches
+without returning to Python.
+
+It is a fast path, not a second definition: the readable NumPy layers, losses and optimizers
+stay the reference, the loop repeats their arithmetic in the model's dtype with the same random
+streams (the shuffle, every dropout mask), and the tests hold it to them for every supported
+combination. :func:`plan_epoch` says what it supports; anything else, a callback that needs
+each batch (one that overrides ``on_batch_begin`` or ``on_batch_end`` without
+``on_batches_end``), a model that is not packed, or numba missing, trains on the general path
+by itself. ``Trainer(fast_path=False)`` forces the general path, ``fast_path=True`` refuses to
+train where the fast path does not apply; :attr:`Trainer.epoch_path` tells which path the last
+epoch took and why. The default of ``Trainer(fast_path=None)`` is :func:`enabled`: on, unless
+the environment variable ``MLPLAB_FAST_PATH=0`` or :func:`set_enabled` switched it off.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .epoch import run_epoch
+from .plan import Plan, plan_epoch
+
+__all__ = ["Plan", "enabled", "plan_epoch", "run_epoch", "set_enabled"]
+
+_enabled = os.environ.get("MLPLAB_FAST_PATH", "1") != "0"
+
+
+def enabled() -> bool:
+    """Whether trainers use the fast path where it applies (when not told with ``fast_path``)."""
+    return _enabled
+
+
+def set_enabled(flag: bool) -> bool:
+    """Make the fast path the trainers' default (``True``) or not; returns the previous setting."""
+    global _enabled
+    previous, _enabled = _enabled, bool(flag)
+    return previous

@@ -1,0 +1,125 @@
+"""An epoch on the compiled loop: the shuffle, the dropout draws and the optimizer state around it.
+
+The random streams are the general path's: the epoch's order is the trainer generator's
+``permutation(n)`` (as :func:`mlplab.datasets.preprocessing.minibatches` draws it), and each
+dropout layer's mask for each batch comes from the same raw 64-bit draws, in the same order,
+that :class:`~mlplab.layers.Dropout` makes; they are drawn for a run of batches at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..callbacks import overrides
+from .plan import Plan
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
+
+
+def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Train one epoch of ``trainer`` on the compiled loop; return its ``loss`` (and ``accuracy``).
+
+    Raises the trainer's :class:`~mlplab.training.TrainingDiverged` when a batch's loss is not
+    finite. Between runs of batches the callbacks that take them (``on_batches_end``, such as the
+    progress bar) hear of them, and Ctrl-C is taken.
+    """
+    from . import loop  # compiles (or loads from the cache) on first use
+
+    n, d = x.shape
+    size = n if trainer.batch_size is None else min(trainer.batch_size, n)
+    whole = size == n
+    order = trainer.rng.permutation(n) if trainer.shuffle else np.arange(n)
+    dtype = plan.theta.dtype
+    if plan.labels:
+        labels, targets = np.ascontiguousarray(y, dtype=np.intp), np.empty((0, 0), dtype=dtype)
+    else:
+        labels, targets = np.empty(0, dtype=np.intp), np.ascontiguousarray(y.reshape(n, -1), dtype=dtype)
+    work = np.empty(plan.work_size(size, d, whole), dtype=dtype)
+    state = _gather_state(plan)
+    steps = np.array([flat.state["step"] for flat in plan.flats], dtype=np.int64)
+    listeners = [cb for cb in trainer.callbacks if overrides(cb, "on_batches_end")]
+    n_batches = math.ceil(n / size)
+    per_call = plan.batches_per_call(size)
+    total_loss, correct, seen = 0.0, 0, 0
+    try:
+        for first in range(0, n_batches, per_call):
+            count = min(per_call, n_batches - first)
+            draws, offsets = _dropout_draws(plan, first, count, size, n)
+            done, loss_sum, right, bad = loop.train_batches(
+                x, labels, targets, order, first, count, size,
+                plan.theta, plan.grad, plan.layers, plan.layer_values, work, draws, offsets,
+                plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
+                plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
+                plan.clip_value, plan.clip_norm,
+            )  # fmt: skip
+            total_loss += loss_sum
+            correct += right
+            seen += min(n, (first + done) * size) - first * size
+            trainer._running = (total_loss, correct, seen)
+            if done < count:
+                epoch, batch = trainer.epoch + 1, first + done + 1
+                raise trainer._diverged("loss", f"loss became {bad} at epoch {epoch}, batch {batch}")
+            for cb in listeners:
+                cb.on_batches_end(first + count - 1, count, {})
+    finally:
+        _scatter_state(plan, state, steps)
+    logs = {"loss": total_loss / seen}
+    if trainer.classification:
+        logs["accuracy"] = correct / seen
+    return logs
+
+
+def _gather_state(plan: Plan) -> np.ndarray:
+    """The optimizer's state arrays as the loop's three rows over the packed parameters."""
+    state = np.zeros((3, plan.theta.size), dtype=plan.theta.dtype)
+    for (lo, hi), flat in zip(plan.groups[:, :2], plan.flats):
+        for row, key, initial in plan.state_keys:
+            state[row, lo:hi] = flat.state[key] if key in flat.state else initial
+    return state
+
+
+def _scatter_state(plan: Plan, state: np.ndarray, steps: np.ndarray) -> None:
+    """Write the loop's state back into the optimizer's groups (creating it after their first step)."""
+    for (lo, hi), flat, step in zip(plan.groups[:, :2], plan.flats, steps):
+        if step == 0:
+            continue
+        flat.state["step"] = int(step)
+        for row, key, _ in plan.state_keys:
+            if key in flat.state:
+                flat.state[key][...] = state[row, lo:hi]
+            else:
+                flat.state[key] = state[row, lo:hi].copy()
+
+
+def _dropout_draws(plan: Plan, first: int, count: int, size: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The uniform 32-bit draws of every dropout mask of batches ``first .. first + count - 1``.
+
+    Returns the draws and, per batch and layer, where that layer's mask starts in them. Each
+    generator makes its raw 64-bit outputs in the order the layers would ask for them batch by
+    batch (each mask of ``k`` units takes ``ceil(k / 2)`` outputs, split in halves).
+    """
+    offsets = np.zeros((count, plan.layers.shape[0]), dtype=np.int64)
+    if not plan.dropouts:
+        return np.empty(0, dtype=np.uint32), offsets
+    starts = np.arange(first, first + count) * size
+    rows = np.minimum(size, n - starts)
+    words = np.stack([(rows * plan.layers[layer, 3] + 1) // 2 for layer, _ in plan.dropouts], axis=1)
+    by_generator: dict[int, list[int]] = {}
+    for column, (_, dropout) in enumerate(plan.dropouts):
+        by_generator.setdefault(id(dropout.rng), []).append(column)
+    buffers, base = [], 0
+    for columns in by_generator.values():
+        taken = words[:, columns]
+        flat = taken.reshape(-1)
+        begin = (np.cumsum(flat) - flat).reshape(taken.shape) * 2 + base
+        for i, column in enumerate(columns):
+            offsets[:, plan.dropouts[column][0]] = begin[:, i]
+        generator = plan.dropouts[columns[0]][1].rng
+        raw = generator.bit_generator.random_raw(int(flat.sum())).view(np.uint32)
+        buffers.append(raw)
+        base += raw.size
+    return (buffers[0] if len(buffers) == 1 else np.concatenate(buffers)), offsets
