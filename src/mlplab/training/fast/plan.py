@@ -221,8 +221,8 @@ def _optimizer_tables(
 
 def plan_epoch(trainer: Trainer, x: np.ndarray, y: np.ndarray) -> Plan | str:
     """The compiled loop's tables for an epoch of ``trainer`` on ``(x, y)``, or why it cannot run it."""
-    if importlib.util.find_spec("numba") is None:
-        return 'numba is not installed (pip install "mlplab[fast]")'
+    if importlib.util.find_spec("numba") is None or importlib.util.find_spec("scipy") is None:
+        return 'numba or SciPy is not installed (pip install "mlplab[fast]")'
     if not kernels.enabled():
         return "the compiled kernels are switched off (MLPLAB_NUMBA=0 or kernels.set_enabled(False))"
     for cb in trainer.callbacks:
