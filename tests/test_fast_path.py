@@ -233,7 +233,7 @@ def test_what_the_fast_path_does_not_run_trains_on_the_general_path(model, reaso
     trainer.fit(x, y, epochs=1)
     assert trainer.epoch_path.startswith("general (") and reason in trainer.epoch_path
     forced = Trainer(model(), optimizer="sgd", lr=0.05, batch_size=7, verbose=0, rng=0, fast_path=True)
-    with pytest.raises(ValueError, match="fast_path=True, but the fast path cannot train this"):
+    with pytest.raises(ValueError, match="the fast path was required, but it cannot train this"):
         forced.fit(x, y, epochs=1)
 
 
@@ -308,3 +308,14 @@ def test_the_processor_keeps_its_subnormal_numbers_after_a_fast_epoch():
     train(True, {}, {}, "labels", epochs=1)
     tiny = np.float32(np.finfo(np.float32).tiny)
     assert np.array([tiny], dtype=np.float32)[0] / np.float32(4) > 0  # not flushed to zero outside the loop
+
+
+@pytest.mark.parametrize("choice, fast_path", [("auto", None), ("on", True), ("off", False)])
+def test_the_recipe_option_picks_the_path(choice, fast_path):
+    from mlplab.recipe import Config
+    from mlplab.recipe.build import build_trainer
+
+    trainer = build_trainer(Config(fast_path=choice), MLP([6, 10, 3], rng=0))
+    assert trainer.fast_path is fast_path
+    trainer.fit(*data("labels"), epochs=1)
+    assert trainer.epoch_path == ("general (fast_path=False)" if choice == "off" else "compiled")

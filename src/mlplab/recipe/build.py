@@ -56,6 +56,7 @@ def build_trainer(
         verbose=verbose,
         rng=config.seed + 1,
         checkpoint_path=checkpoint_path,
+        fast_path={"auto": None, "on": True, "off": False}[config.fast_path],
     )
 
 

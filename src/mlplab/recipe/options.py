@@ -141,6 +141,11 @@ class Config:
         0.2, Interval(0, 1, low_open=True, high_open=True), "share of a 2-D set or digits held out for testing"
     )
     seed: int = _option(0, Integer(0, 2**31 - 2), "seed of the data split, the initial weights and the batch order")
+    fast_path: str = _option(
+        "auto",
+        Choice(("auto", "on", "off")),
+        "the compiled training loop: auto (where it applies), on (an error where it does not), off",
+    )
     out: str = _option("runs", Text(), "parent folder of run folders")
 
     def __post_init__(self) -> None:

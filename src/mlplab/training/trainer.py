@@ -278,7 +278,7 @@ class Trainer:
                 self.epoch_path = "compiled"
                 return fast.run_epoch(self, plan, x, y)
             if self.fast_path:
-                raise ValueError(f"fast_path=True, but the fast path cannot train this: {plan}")
+                raise ValueError(f"the fast path was required, but it cannot train this: {plan}")
             reason = plan
         self.epoch_path = f"general ({reason})"
         return self._train_epoch_numpy(x, y)
