@@ -23,6 +23,7 @@ from mlplab.bench import (
 )
 from mlplab.bench import gemm as gemm_module
 from mlplab.bench.gemm import batch_products_time
+from mlplab.bench.jax_peer import run_jax
 from mlplab.bench.peers import _torch_model, run_sklearn, run_torch
 from mlplab.bench.runs import peak_training_memory, run_mlplab
 from mlplab.cli import main
@@ -56,11 +57,27 @@ def test_select_without_patterns_returns_every_configuration_in_order():
 
 
 def test_select_matches_substrings_in_table_order_without_duplicates():
-    adam = ["100-adam-128", "256-adam-128", "512-256-adam-128-dropout-bn"]
+    adam = ["100-adam-128", "256-adam-128", "100-adam-10", "100-adam-1", "512-256-adam-128-dropout-bn"]
     assert [c.name for c in select(CONFIGS, ["adam"])] == adam
-    assert [c.name for c in select(CONFIGS, ["full", "100-sgd"])] == ["100-sgd-128", "100-sgd-10", "100-sgd-full"]
+    assert [c.name for c in select(CONFIGS, ["full", "100-sgd"])] == [
+        "100-sgd-128",
+        "100-sgd-10",
+        "100-sgd-1",
+        "100-sgd-full",
+    ]
     assert [c.name for c in select(CONFIGS, ["sgd-128", "100-sgd-128"])] == ["100-sgd-128", "256-sgd-128"]
     assert select(CONFIGS, ["dropout"]) == [DROPOUT_BN]
+
+
+def test_select_takes_a_whole_name_as_that_configuration_alone():
+    assert [c.name for c in select(CONFIGS, ["100-sgd-1"])] == ["100-sgd-1"]
+    assert [c.name for c in select(CONFIGS, ["100-adam-1", "sgd-1"])] == [
+        "100-sgd-128",
+        "256-sgd-128",
+        "100-sgd-10",
+        "100-sgd-1",
+        "100-adam-1",
+    ]
 
 
 def test_select_rejects_an_unknown_pattern_and_lists_the_names():
@@ -71,9 +88,14 @@ def test_select_rejects_an_unknown_pattern_and_lists_the_names():
 
 
 def test_configurations_have_unique_names_and_the_documented_epochs():
-    assert len(set(NAMES)) == len(NAMES) == 7
+    assert len(set(NAMES)) == len(NAMES) == 10
     assert FULL_BATCH.batch_size is None and FULL_BATCH.epochs == 10
-    assert all(c.epochs == 3 for c in CONFIGS if c.batch_size is not None)
+    assert all(c.epochs == 3 and c.n_train is None for c in CONFIGS if c.batch_size not in (None, 1))
+    assert [(c.name, c.epochs, c.n_train) for c in CONFIGS if c.batch_size == 1] == [
+        ("100-sgd-1", 2, 20_000),
+        ("100-adam-1", 2, 20_000),
+    ]
+    assert NAMES[-1] == DROPOUT_BN.name  # the peak-memory line measures the last configuration
     with pytest.raises(dataclasses.FrozenInstanceError):
         SGD_128.epochs = 1
 
@@ -91,6 +113,17 @@ def test_config_describe_names_batch_and_extras():
     assert DROPOUT_BN.describe() == "784-512-256-10, Adam lr 0.001, batch 128, dropout 0.2, batch norm"
     assert dataclasses.replace(SGD_128, dropout=0.5).describe().endswith("batch 128, dropout 0.5")
     assert dataclasses.replace(SGD_128, batch_norm=True).describe().endswith("batch 128, batch norm")
+    assert BY_NAME["100-sgd-1"].describe() == "784-100-10, SGD mom 0.9 lr 0.001, batch 1, first 20,000 samples"
+
+
+def test_config_training_data_cuts_the_training_set_only():
+    data = tiny_data(300, 50)
+    assert SGD_128.training_data(data) is data
+    subset = dataclasses.replace(SGD_128, n_train=120).training_data(data)
+    assert subset.x_train.shape == (120, 784) and subset.y_train.shape == (120,)
+    np.testing.assert_array_equal(subset.x_train, data.x_train[:120])
+    assert subset.x_test is data.x_test or np.array_equal(subset.x_test, data.x_test)
+    assert len(dataclasses.replace(SGD_128, n_train=5_000).training_data(data).x_train) == 300
 
 
 # data
@@ -234,6 +267,49 @@ def test_config_result_ratio_to_torch_and_gemm_fraction():
     assert result.ratio_to_torch(sklearn) is None and result.gemm_fraction(sklearn) is None
 
 
+def result_with_every_peer():
+    runs = [
+        RunResult("mlplab", SGD_128.name, 600, [0.3, 0.3, 0.3]),
+        RunResult("pytorch", SGD_128.name, 600, [0.6, 0.5, 0.7]),
+        RunResult("scikit-learn", SGD_128.name, 600, [0.9, 0.9, 0.9]),
+        RunResult("jax-step", SGD_128.name, note="JAX is not installed"),
+        RunResult("jax-scan", SGD_128.name, 600, [0.1, 0.25, 0.2]),
+    ]
+    return ConfigResult(SGD_128, 0.06, runs)
+
+
+def test_ratio_to_fastest_peer_divides_by_the_fastest_library_other_than_mlplab():
+    result = result_with_every_peer()
+    mlplab, torch, sklearn, jax_step, jax_scan = result.runs
+    assert result.fastest_peer() is jax_scan
+    assert result.ratio_to_fastest_peer(mlplab) == pytest.approx(1.5)
+    assert result.ratio_to_fastest_peer(torch) == pytest.approx(3.0)
+    assert result.ratio_to_fastest_peer(sklearn) == pytest.approx(4.5)
+    assert result.ratio_to_fastest_peer(jax_scan) == pytest.approx(1.0)
+    assert result.ratio_to_fastest_peer(jax_step) is None
+    assert result.ratio_to_torch(jax_scan) == pytest.approx(0.2 / 0.6)
+
+
+def test_mlplab_faster_than_every_peer_is_not_the_fastest_peer():
+    result = result_with_every_peer()
+    result.runs[0].epoch_times = [0.05]
+    assert result.fastest_peer() is result.runs[4]
+    assert result.ratio_to_fastest_peer(result.runs[0]) == pytest.approx(0.25)
+
+
+def test_ratio_to_fastest_peer_is_none_without_a_timed_peer():
+    result = ConfigResult(SGD_128, 0.06, [RunResult("mlplab", SGD_128.name, 600, [0.3]), RunResult("jax-scan", "x")])
+    assert result.fastest_peer() is None and result.ratio_to_fastest_peer(result.runs[0]) is None
+
+
+def test_format_table_shows_the_ratio_to_the_fastest_peer():
+    rows = table_rows(format_table(BenchReport(META, [result_with_every_peer()])))
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    assert [row[1] for row in cells] == ["mlplab", "pytorch", "scikit-learn", "jax-step", "jax-scan"]
+    assert [row[6] for row in cells] == ["1.50", "3.00", "4.50", "", "1.00"]
+    assert [row[5] for row in cells] == ["0.50", "1.00", "1.50", "", "0.33"]
+
+
 @pytest.mark.parametrize("torch_run, torch_ran", [(False, False), (True, False)])
 def test_ratio_to_torch_is_none_without_a_torch_timing(torch_run, torch_ran):
     result = fabricated_result(torch_run, torch_ran)
@@ -263,15 +339,15 @@ def fabricated_report(peak=12.5 * 2**20):
 def test_format_table_rows_and_cells():
     lines = format_table(fabricated_report()).splitlines()
     assert lines[0] == (
-        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit "
+        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | × fastest peer | GEMM limit "
         "| infer/s | infer GEMM limit |"
     )
-    assert lines[1] == "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    assert lines[1] == "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     assert lines[2:7] == [
-        "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | 0.50 | 30% | 12,346 | 62% |",
-        "|  | pytorch | 0.400 | 150,000 | 0.8400 | 1.00 | 15% | 20,000 | 100% |",
-        "|  | scikit-learn | scikit-learn is not installed | | | | | | |",
-        "| 100-sgd-full | mlplab | 0.040 | 1,500,000 | — | — | 25% | — | — |",
+        "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | 0.50 | 0.50 | 30% | 12,346 | 62% |",
+        "|  | pytorch | 0.400 | 150,000 | 0.8400 | 1.00 | 1.00 | 15% | 20,000 | 100% |",
+        "|  | scikit-learn | scikit-learn is not installed | | | | | | | |",
+        "| 100-sgd-full | mlplab | 0.040 | 1,500,000 | — | — | — | 25% | — | — |",
         "",
     ]
 
@@ -292,8 +368,8 @@ def test_format_table_footer_names_machine_threads_kernels_and_memory():
 def test_format_table_notes_a_library_that_did_not_run():
     text = format_table(BenchReport(META, [fabricated_result(torch_ran=False)]))
     rows = table_rows(text)
-    assert rows[1] == "|  | pytorch | PyTorch is not installed | | | | | | |"
-    assert rows[0] == "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | — | 30% | 12,346 | 62% |"
+    assert rows[1] == "|  | pytorch | PyTorch is not installed | | | | | | | |"
+    assert rows[0] == "| 100-sgd-128 | mlplab | 0.200 | 300,000 | 0.8500 | — | — | 30% | 12,346 | 62% |"
 
 
 def test_report_to_dict_adds_ratios_fractions_and_megabytes():
@@ -304,6 +380,10 @@ def test_report_to_dict_adds_ratios_fractions_and_megabytes():
     assert first["description"] == SGD_128.describe() and first["gemm_limit_s"] == 0.06
     assert [run["library"] for run in first["runs"]] == ["mlplab", "pytorch", "scikit-learn"]
     assert first["runs"][0]["ratio_to_pytorch"] == pytest.approx(0.5)
+    assert first["runs"][0]["ratio_to_fastest_peer"] == pytest.approx(0.5)
+    assert first["runs"][1]["ratio_to_fastest_peer"] == pytest.approx(1.0)
+    assert first["runs"][2]["ratio_to_fastest_peer"] is None
+    assert d["results"][1]["runs"][0]["ratio_to_fastest_peer"] is None
     assert first["runs"][0]["gemm_fraction"] == pytest.approx(0.3)
     assert first["inference_gemm_limit_s"] == 0.5
     assert first["runs"][0]["inference_gemm_fraction"] == pytest.approx(0.61728)
@@ -370,6 +450,37 @@ def test_run_mlplab_full_batch_with_dropout_and_batch_norm():
     assert len(run.epoch_times) == 2 and 0 <= run.test_accuracy <= 1
 
 
+def run_library(library, config, data):
+    """``library``'s run of ``config`` on one thread; skips where the library is not installed."""
+    if library == "mlplab":
+        return run_mlplab(config, data)
+    if library == "pytorch":
+        pytest.importorskip("torch")
+        return run_torch(config, data, threads=1)
+    if library == "scikit-learn":
+        pytest.importorskip("sklearn")
+        return run_sklearn(config, data)
+    pytest.importorskip("jax")
+    return run_jax(config, data, threads=1, form=library)
+
+
+@pytest.mark.parametrize("library", ["mlplab", *PEERS])
+def test_every_library_trains_on_the_n_train_subset(library):
+    config = dataclasses.replace(SGD_128, hidden=(16,), batch_size=32, epochs=1, n_train=150)
+    run = run_library(library, config, tiny_data(300, 50))
+    assert run.library == library and run.ran and len(run.epoch_times) == 1
+    assert run.n_train == 150 and run.samples_per_s == pytest.approx(150 / run.median_epoch)
+
+
+def test_run_suite_times_the_gemm_limit_of_the_subset(fake_products):
+    config = dataclasses.replace(SGD_128, hidden=(16,), batch_size=32, epochs=1, n_train=150)
+    report = run_suite([config], tiny_data(300, 50), threads=1, peers=[], measure_memory=False)
+    (result,) = report.results
+    assert fake_products[:2] == [([784, 16, 10], 32, 5), ([784, 16, 10], 22, 5)]  # 4 x 32 + 22 = 150
+    assert result.gemm_limit == pytest.approx(4 * 1.032 + 1.022)
+    assert result.runs[0].n_train == 150 and report.meta["n_train"] == 300
+
+
 def test_peak_training_memory_counts_the_model_but_stays_small():
     peak = peak_training_memory(with_epochs(SGD_128), tiny_data())
     weights = (784 * 100 + 100 + 100 * 10 + 10) * 4
@@ -380,7 +491,8 @@ def test_peak_training_memory_counts_the_model_but_stays_small():
 
 
 def test_run_suite_rejects_unknown_peers():
-    with pytest.raises(ValueError, match=r"unknown peers \['tensorflow'\]; choose from \['pytorch', 'scikit-learn'\]"):
+    expected = r"unknown peers \['tensorflow'\]; choose from \['pytorch', 'scikit-learn', 'jax-step', 'jax-scan'\]"
+    with pytest.raises(ValueError, match=expected):
         run_suite([SGD_128], tiny_data(), peers=["scikit-learn", "tensorflow"])
 
 
@@ -406,7 +518,7 @@ def test_run_suite_tiny_run_with_scikit_learn():
     meta = report.meta
     assert meta["threads"] == 1 and meta["data"] == "tiny" and meta["n_train"] == 200 and meta["n_test"] == 100
     assert meta["dtype"] == "float32" and meta["kernels"] == ("numba" if kernels.enabled() else "numpy")
-    assert {"mlplab", "numpy", "python", "torch", "sklearn", "numba", "blas"} <= set(meta["versions"])
+    assert {"mlplab", "numpy", "python", "torch", "sklearn", "jax", "numba", "blas"} <= set(meta["versions"])
     d = report.to_dict()
     assert {"date", "machine", "kernels", "versions"} <= set(d["meta"])
     assert json.loads(json.dumps(d)) == d
@@ -509,6 +621,11 @@ def test_cli_bench_quick_smoke_run_covers_every_configuration(capsys):
         assert out.count("| scikit-learn | scikit-learn is not installed |") == len(NAMES)
     else:
         assert out.count("| scikit-learn | MLPClassifier has no dropout or batch norm |") == 1
+    if importlib.util.find_spec("jax") is None:
+        assert out.count(" | JAX is not installed |") == 2 * len(NAMES)
+    else:
+        assert out.count(" | the JAX peers have no dropout or batch norm |") == 2
+        assert "JAX is not installed" not in out
     assert "; 2 threads; " in out and "(2,000 train, 500 test)" in out
     assert "Peak memory training 512-256-adam-128-dropout-bn beyond the data: " in out
 

@@ -1,10 +1,12 @@
-"""The benchmark suite: mlplab against PyTorch and scikit-learn on the same data and threads.
+"""The benchmark suite: mlplab against PyTorch, scikit-learn and JAX on the same data and threads.
 
 Run it as ``mlplab bench`` (``--quick`` for a small smoke run). Every
 configuration is trained by mlplab through its public ``fit``, by a plain
-PyTorch loop and by scikit-learn's ``MLPClassifier``; the table gives the
-median epoch time, samples per second, test accuracy, the ratio to PyTorch,
-the fraction of the GEMM limit (:mod:`mlplab.bench.gemm`) and inference
+PyTorch loop, by scikit-learn's ``MLPClassifier`` and by JAX in two forms
+(:mod:`mlplab.bench.jax_peer`: a jitted step per batch, and a jitted
+``lax.scan`` per epoch); the table gives the median epoch time, samples per
+second, test accuracy, the ratios to PyTorch and to the fastest peer, the
+fraction of the GEMM limit (:mod:`mlplab.bench.gemm`) and inference
 throughput.
 """
 

@@ -1,7 +1,9 @@
 """The peers: a PyTorch loop written the way a careful user writes it, and scikit-learn's MLPClassifier.
 
 Both are optional: where one is not installed its rows say so
-(``pip install "mlplab[bench]"`` installs them).
+(``pip install "mlplab[bench]"`` installs them). JAX, the third peer, is in
+:mod:`mlplab.bench.jax_peer`. Every peer trains on the configuration's
+``n_train`` subset (:meth:`~mlplab.bench.configs.BenchConfig.training_data`).
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ def run_torch(config: BenchConfig, data: Dataset, threads: int, seed: int = 0) -
         return RunResult("pytorch", config.name, note="PyTorch is not installed")
     except OSError as error:  # an installed but broken build (missing shared libraries)
         return RunResult("pytorch", config.name, note=f"PyTorch failed to load: {error}")
+    data = config.training_data(data)
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     model = _torch_model(config, nn)
     if config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+        optimizer: torch.optim.Optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     x, y = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
@@ -95,6 +98,7 @@ def run_sklearn(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
         return RunResult("scikit-learn", config.name, note="scikit-learn is not installed")
     if config.dropout > 0 or config.batch_norm:
         return RunResult("scikit-learn", config.name, note="MLPClassifier has no dropout or batch norm")
+    data = config.training_data(data)
     n = data.x_train.shape[0]
     classifier = MLPClassifier(
         hidden_layer_sizes=config.hidden,

@@ -29,7 +29,11 @@ def build_trainer(config: BenchConfig, seed: int, verbose: int = 1) -> Trainer:
 
 
 def run_mlplab(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
-    """Train ``config.epochs`` epochs with ``fit`` (default progress output), then test and time inference."""
+    """Train ``config.epochs`` epochs with ``fit`` (default progress output), then test and time inference.
+
+    Training uses the configuration's ``n_train`` subset of ``data``.
+    """
+    data = config.training_data(data)
     trainer = build_trainer(config, seed)
     history = trainer.fit(data.x_train, data.y_train, epochs=config.epochs)
     accuracy = trainer.evaluate(data.x_test, data.y_test)["accuracy"]
@@ -44,6 +48,7 @@ def peak_training_memory(config: BenchConfig, data: Dataset, seed: int = 0) -> f
     data arrays exist before tracing starts, so they are not counted. A short
     warm-up run first loads the compiled kernels, a one-off cost of the process.
     """
+    data = config.training_data(data)
     x, y = np.ascontiguousarray(data.x_train), np.ascontiguousarray(data.y_train)
     build_trainer(config, seed, verbose=0).fit(x[:256], y[:256], epochs=1)
     tracemalloc.start()

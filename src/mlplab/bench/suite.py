@@ -16,11 +16,22 @@ from .. import __version__, kernels
 from ..datasets import Dataset
 from .configs import INFERENCE_BATCH, BenchConfig
 from .gemm import gemm_limit_epoch, warm_up_blas
+from .jax_peer import run_jax
 from .peers import run_sklearn, run_torch
 from .result import RunResult
 from .runs import peak_training_memory, run_mlplab
 
-PEERS = ("pytorch", "scikit-learn")
+PEERS = ("pytorch", "scikit-learn", "jax-step", "jax-scan")
+"""The libraries mlplab is compared with, in table order (``mlplab bench --peers`` chooses among them)."""
+
+
+def _run_peer(peer: str, config: BenchConfig, data: Dataset, threads: int, seed: int) -> RunResult:
+    """Run one of :data:`PEERS` on ``config``."""
+    if peer == "pytorch":
+        return run_torch(config, data, threads, seed)
+    if peer == "scikit-learn":
+        return run_sklearn(config, data, seed)
+    return run_jax(config, data, threads, seed, form=peer)
 
 
 @dataclass
@@ -49,6 +60,19 @@ class ConfigResult:
         if median is None or torch is None or not torch.ran or not torch.median_epoch:
             return None
         return median / torch.median_epoch
+
+    def fastest_peer(self) -> RunResult | None:
+        """The peer (any library but mlplab) with the smallest median epoch time, among those that ran."""
+        timed = [r for r in self.runs if r.library != "mlplab" and r.median_epoch]
+        return min(timed, key=lambda r: r.median_epoch or 0.0, default=None)
+
+    def ratio_to_fastest_peer(self, run: RunResult) -> float | None:
+        """``run``'s median epoch time over the fastest peer's (the fastest peer itself: 1.0)."""
+        fastest = self.fastest_peer()
+        median = run.median_epoch
+        if median is None or fastest is None or not fastest.median_epoch:
+            return None
+        return median / fastest.median_epoch
 
     def gemm_fraction(self, run: RunResult) -> float | None:
         """The GEMM limit over ``run``'s median epoch time: 1.0 would be matrix products only."""
@@ -85,6 +109,7 @@ class BenchReport:
                         {
                             **run.to_dict(),
                             "ratio_to_pytorch": r.ratio_to_torch(run),
+                            "ratio_to_fastest_peer": r.ratio_to_fastest_peer(run),
                             "gemm_fraction": r.gemm_fraction(run),
                             "inference_gemm_fraction": r.inference_fraction(run),
                         }
@@ -98,7 +123,7 @@ class BenchReport:
 
 def _versions() -> dict[str, str]:
     versions = {"mlplab": __version__, "numpy": np.__version__, "python": platform.python_version()}
-    for module in ("torch", "sklearn", "numba"):
+    for module in ("torch", "sklearn", "jax", "numba"):
         try:
             versions[module] = __import__(module).__version__
         except ImportError:
@@ -131,7 +156,8 @@ def run_suite(
 ) -> BenchReport:
     """Run each configuration with mlplab and each of ``peers``, all on ``threads`` BLAS threads.
 
-    ``log`` receives a line as each run starts.
+    Each configuration trains on its :meth:`~mlplab.bench.configs.BenchConfig.training_data`
+    (its ``n_train`` subset). ``log`` receives a line as each run starts.
     """
     unknown = set(peers) - set(PEERS)
     if unknown:
@@ -143,17 +169,14 @@ def run_suite(
             log(f"{config.name}: {config.describe()}")
             result = ConfigResult(
                 config,
-                gemm_limit_epoch(config.sizes, len(data.x_train), config.batch_size),
+                gemm_limit_epoch(config.sizes, len(config.training_data(data).x_train), config.batch_size),
                 inference_limit=gemm_limit_epoch(config.sizes, len(data.x_test), INFERENCE_BATCH, backward=False),
                 n_test=len(data.x_test),
             )
             result.runs.append(run_mlplab(config, data, seed))
-            if "pytorch" in peers:
-                log(f"{config.name}: pytorch")
-                result.runs.append(run_torch(config, data, threads, seed))
-            if "scikit-learn" in peers:
-                log(f"{config.name}: scikit-learn")
-                result.runs.append(run_sklearn(config, data, seed))
+            for peer in (p for p in PEERS if p in peers):
+                log(f"{config.name}: {peer}")
+                result.runs.append(_run_peer(peer, config, data, threads, seed))
             results.append(result)
         peak = None
         if measure_memory and configs:
@@ -180,19 +203,20 @@ def _cell(value: float | None, fmt: str) -> str:
 def format_table(report: BenchReport) -> str:
     """A Markdown table: one row per library and configuration, then the machine and memory lines."""
     header = (
-        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | GEMM limit | infer/s "
-        "| infer GEMM limit |"
+        "| configuration | library | s/epoch | samples/s | test acc | × PyTorch | × fastest peer | GEMM limit "
+        "| infer/s | infer GEMM limit |"
     )
-    lines = [header, "|" + "---|" * 2 + "---:|" * 7]
+    lines = [header, "|" + "---|" * 2 + "---:|" * 8]
     for result in report.results:
         for run in result.runs:
             name = f"{result.config.name}" if run is result.runs[0] else ""
             if not run.ran:
-                lines.append(f"| {name} | {run.library} | {run.note} | | | | | | |")
+                lines.append(f"| {name} | {run.library} | {run.note} | | | | | | | |")
                 continue
             lines.append(
                 f"| {name} | {run.library} | {run.median_epoch:.3f} | {run.samples_per_s:,.0f} | "
                 f"{_cell(run.test_accuracy, '.4f')} | {_cell(result.ratio_to_torch(run), '.2f')} | "
+                f"{_cell(result.ratio_to_fastest_peer(run), '.2f')} | "
                 f"{_cell(result.gemm_fraction(run), '.0%')} | {_cell(run.inference_per_s, ',.0f')} | "
                 f"{_cell(result.inference_fraction(run), '.0%')} |"
             )
@@ -205,7 +229,8 @@ def format_table(report: BenchReport) -> str:
     )
     lines.append(versions)
     lines.append(
-        "s/epoch: median of the timed epochs; GEMM limit: the epoch's matrix products alone over the epoch "
+        "s/epoch: median of the timed epochs; × fastest peer: the epoch time over that of the fastest library "
+        "other than mlplab in the configuration; GEMM limit: the epoch's matrix products alone over the epoch "
         "time; infer/s: test samples per second at batch 1000; infer GEMM limit: the forward products alone "
         "over the inference time."
     )

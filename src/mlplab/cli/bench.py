@@ -1,4 +1,4 @@
-"""``mlplab bench``: the speed benchmark against PyTorch and scikit-learn, as a table and JSON."""
+"""``mlplab bench``: the speed benchmark against PyTorch, scikit-learn and JAX, as a table and JSON."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def add_bench_parser(sub: Any) -> None:
     """Register the ``bench`` subcommand."""
     from ..bench import CONFIGS, PEERS
 
-    p = sub.add_parser("bench", help="time training and inference against PyTorch and scikit-learn")
+    p = sub.add_parser("bench", help="time training and inference against PyTorch, scikit-learn and JAX")
     p.add_argument(
         "--quick",
         action="store_true",
@@ -27,11 +27,21 @@ def add_bench_parser(sub: Any) -> None:
         "--only",
         nargs="+",
         metavar="NAME",
-        help="configurations whose name contains NAME: " + ", ".join(c.name for c in CONFIGS),
+        help="configurations whose name contains NAME (a whole name: that one alone): "
+        + ", ".join(c.name for c in CONFIGS),
     )
-    p.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS), help="peers to run (none: mlplab alone)")
-    p.add_argument("--threads", type=int, default=2, help="BLAS threads for every library (default 2)")
-    p.add_argument("--epochs", type=int, help="timed epochs per configuration (default 3, 10 for full batch)")
+    p.add_argument(
+        "--peers",
+        nargs="*",
+        choices=PEERS,
+        default=list(PEERS),
+        help="peers to run (default all; none: mlplab alone); jax-step is a jitted step per batch, "
+        "jax-scan a jitted lax.scan per epoch",
+    )
+    p.add_argument("--threads", type=int, default=2, help="threads for every library: BLAS, PyTorch, XLA (default 2)")
+    p.add_argument(
+        "--epochs", type=int, help="timed epochs per configuration (default 3; 2 at batch 1, 10 for full batch)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--output", help="also write the results as JSON to this file")
