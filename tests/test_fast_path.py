@@ -21,7 +21,7 @@ N = 90  # batches of 7 leave a last batch of 6
 def data(kind, dtype=np.float32, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(N, 6)).astype(dtype)
-    x[rng.random(x.shape) < 0.2] = 0  # zero inputs: the small-batch products skip them
+    x[rng.random(x.shape) < 0.2] = 0  # zeros, as in images
     if kind == "labels":
         return x, (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 0.5)
     if kind == "binary":
@@ -109,7 +109,20 @@ CASES = [
     ("sum-reduction", {}, {"loss": SoftmaxCrossEntropy(reduction="sum"), "optimizer": "sgd", "lr": 0.005}, "labels"),
     ("no-bias", {"bias": False}, {"optimizer": "adam", "lr": 0.01}, "labels"),
     ("batch-larger-than-set", {}, {"optimizer": "adam", "lr": 0.01, "batch_size": 500}, "labels"),
-]
+    # small batches, every optimizer
+    ("small-batch-adam-l2-b1", {}, {"optimizer": "adam", "lr": 0.01, "batch_size": 1, "l2": 1e-2}, "labels"),
+    ("small-batch-adamw-amsgrad-b3", {}, {"optimizer": "adamw", "lr": 0.01, "batch_size": 3,
+                                    "optimizer_options": {"amsgrad": True}}, "labels"),
+    ("small-batch-rmsprop-l2-clip-value-b2", {"activation": "tanh"},
+     {"optimizer": "rmsprop", "lr": 0.002, "batch_size": 2, "l2": 1e-3, "clip_value": 0.01,
+      "optimizer_options": {"momentum": 0.3}}, "regression"),
+    ("small-batch-adagrad-b4", {"hidden": (300,)}, {"optimizer": "adagrad", "lr": 0.05, "batch_size": 4,
+                                               "optimizer_options": {"lr_decay": 0.01}}, "labels"),
+    ("small-batch-adadelta-b1", {"dropout": 0.2}, {"optimizer": "adadelta", "batch_size": 1}, "labels"),
+    ("small-batch-nesterov-b1", {}, {"optimizer": "sgd", "lr": 0.02, "batch_size": 1,
+                               "optimizer_options": {"momentum": 0.9, "nesterov": True}}, "labels"),
+    ("small-batch-clip-norm-b1", {}, {"optimizer": "sgd", "lr": 0.05, "batch_size": 1, "clip_norm": 0.05}, "labels"),
+]  # fmt: skip
 
 
 def train(fast_path, net, options, targets, dtype=np.float32, epochs=3):

@@ -5,8 +5,8 @@ compiled once per dtype and cached on disk (``cache=True``). The arithmetic foll
 layers, losses and optimizers operation by operation, in the model's dtype: the hyper-parameters
 and constants arrive as arrays of that dtype (``consts``, ``hyper``), because a Python float in
 a compiled expression would compute in float64 where NumPy computes in float32. What may differ
-is the order of a few sums (matrix products of small batches, bias gradients, the loss), which
-changes the last bits, not the training.
+is the order of a few sums (the bias gradients, the loss, the products of SciPy's BLAS where
+NumPy's may differ), which changes the last bits, not the training.
 
 The network is a table (:mod:`mlplab.training.fast.plan` builds it): row ``l`` of ``layers``
 holds a dense layer's offsets and widths, its activation and whether dropout follows it; all
@@ -53,46 +53,6 @@ LR, WD, L1, DECAY, H1, H2, H3, H4, H5 = range(9)
 SUM, PER_ROW, PER_ELEMENT = range(3)
 # ``consts``: constants in the model's dtype
 ONE, ZERO, HALF, LOG_FLOOR, TINY = range(5)
-SMALL_BATCH = 16
-"""Batches up to this size use the loops below for the matrix products, larger ones BLAS (``np.dot``)."""
-
-
-@_jit
-def _matmul(a: Any, b: Any, out: Any) -> None:  # pragma: no cover
-    """``out = a @ b``: for a few rows a loop that skips zero inputs, else BLAS."""
-    m, k = a.shape
-    n = b.shape[1]
-    if m > SMALL_BATCH:
-        np.dot(a, b, out)
-        return
-    for r in range(m):
-        row = out[r]
-        row[:] = 0
-        for i in range(k):
-            ai = a[r, i]
-            if ai != 0:
-                bi = b[i]
-                for j in range(n):
-                    row[j] += ai * bi[j]
-
-
-@_jit
-def _matmul_at(a: Any, g: Any, out: Any) -> None:  # pragma: no cover
-    """``out = a.T @ g`` (a weight gradient): for a few rows a loop that skips zero inputs, else BLAS."""
-    m, k = a.shape
-    n = g.shape[1]
-    if m > SMALL_BATCH:
-        np.dot(a.T, g, out)
-        return
-    out[:] = 0
-    for r in range(m):
-        gr = g[r]
-        for i in range(k):
-            ai = a[r, i]
-            if ai != 0:
-                oi = out[i]
-                for j in range(n):
-                    oi[j] += ai * gr[j]
 
 
 @_jit
@@ -141,17 +101,20 @@ def _activation_grad(g: Any, y: Any, act: int, slope: Any, consts: Any) -> None:
 def _dropout(out: Any, y: Any, draws: Any, threshold: np.uint32, scale: Any, zero: Any) -> None:  # pragma: no cover
     """``out = y * mask`` with ``mask = scale`` where the draw is at least ``threshold``, else 0."""
     m, n = y.shape
+    keep = draws.reshape((m, n))  # two indices from ranges: a computed flat index would not vectorize
     for r in range(m):
         for j in range(n):
-            out[r, j] = y[r, j] * (scale if draws[r * n + j] >= threshold else zero)
+            out[r, j] = y[r, j] * (scale if keep[r, j] >= threshold else zero)
 
 
 @_jit
 def _dropout_grad(g: Any, draws: Any, threshold: np.uint32, scale: Any, zero: Any) -> None:  # pragma: no cover
+    """``g = g * mask``, the mask of :func:`_dropout` from the same draws."""
     m, n = g.shape
+    keep = draws.reshape((m, n))
     for r in range(m):
         for j in range(n):
-            g[r, j] = g[r, j] * (scale if draws[r * n + j] >= threshold else zero)
+            g[r, j] = g[r, j] * (scale if keep[r, j] >= threshold else zero)
 
 
 @_jit
@@ -396,13 +359,15 @@ def _train_batches(
             a = x
         else:
             a = work[: m * d].reshape((m, d))
-            for r in range(m):
-                a[r] = x[rows[r]]
+            for r in range(m):  # element by element: a row assignment checks for overlap and is slower
+                source, target = x[rows[r]], a[r]
+                for j in range(d):
+                    target[j] = source[j]
         for layer in range(n_layers):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
             w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
             y = work[act_off : act_off + m * n_out].reshape((m, n_out))
-            _matmul(a, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), y)
+            np.dot(a, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), y)
             if b_off >= 0:
                 bias = theta[b_off : b_off + n_out]
                 for r in range(m):
@@ -449,7 +414,7 @@ def _train_batches(
                 prev = layer - 1
                 prev_off = layers[prev, OUT_OFF] if layers[prev, DROPOUT] else layers[prev, ACT_OFF]
                 a_in = work[prev_off : prev_off + m * n_in].reshape((m, n_in))
-            _matmul_at(a_in, g, grad[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
+            np.dot(a_in.T, g, grad[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
             if b_off >= 0:
                 gb = grad[b_off : b_off + n_out]
                 gb[:] = 0
