@@ -73,26 +73,45 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     return logs
 
 
-def _gather_state(plan: Plan) -> np.ndarray:
-    """The optimizer's state arrays as the loop's three rows over the packed parameters."""
-    state = np.zeros((3, plan.theta.size), dtype=plan.theta.dtype)
-    for (lo, hi), flat in zip(plan.groups[:, :2], plan.flats):
+def _gather_state(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The optimizer's state arrays over the packed parameters, as the loop's three (empty where unused).
+
+    A single group over all the parameters lends its own arrays (created here before its first
+    step); several groups are copied into arrays over the whole span, and back by :func:`_scatter_state`.
+    """
+    dtype, size = plan.theta.dtype, plan.theta.size
+    state = [np.empty(0, dtype=dtype) for _ in range(3)]
+    if _single_group(plan):
         for row, key, initial in plan.state_keys:
-            state[row, lo:hi] = flat.state[key] if key in flat.state else initial
-    return state
+            kept = plan.flats[0].state.get(key)
+            state[row] = np.full(size, initial, dtype=dtype) if kept is None else kept
+        return state[0], state[1], state[2]
+    for row, key, initial in plan.state_keys:
+        state[row] = np.empty(size, dtype=dtype)
+        for (lo, hi), flat in zip(plan.groups[:, :2], plan.flats):
+            state[row][lo:hi] = flat.state[key] if key in flat.state else initial
+    return state[0], state[1], state[2]
 
 
-def _scatter_state(plan: Plan, state: np.ndarray, steps: np.ndarray) -> None:
-    """Write the loop's state back into the optimizer's groups (creating it after their first step)."""
+def _scatter_state(plan: Plan, state: tuple[np.ndarray, ...], steps: np.ndarray) -> None:
+    """Leave the loop's state in the optimizer's groups: their step counts, and arrays created or copied back."""
+    single = _single_group(plan)
     for (lo, hi), flat, step in zip(plan.groups[:, :2], plan.flats, steps):
-        if step == 0:
+        if step == 0:  # no step yet: no state, as the optimizer has none before its first step
             continue
         flat.state["step"] = int(step)
         for row, key, _ in plan.state_keys:
-            if key in flat.state:
-                flat.state[key][...] = state[row, lo:hi]
+            if single:
+                flat.state[key] = state[row]
+            elif key in flat.state:
+                flat.state[key][...] = state[row][lo:hi]
             else:
-                flat.state[key] = state[row, lo:hi].copy()
+                flat.state[key] = state[row][lo:hi].copy()
+
+
+def _single_group(plan: Plan) -> bool:
+    """Whether the optimizer has one group, over all the packed parameters."""
+    return len(plan.flats) == 1 and plan.groups[0, 0] == 0 and plan.groups[0, 1] == plan.theta.size
 
 
 def _dropout_draws(plan: Plan, first: int, count: int, size: int, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -215,11 +215,15 @@ def _count_correct(
 def _update(
     theta: Any, grad: Any, state: Any, groups: Any, hyper: Any, hyper64: Any, steps: Any, optimizer: int, cast: Any
 ) -> None:  # pragma: no cover
-    """One optimizer step on every group's span: penalties, then the optimizer's kernel."""
+    """One optimizer step on every group's span: penalties, then the optimizer's kernel.
+
+    ``state`` holds the optimizer's three state arrays over the packed parameters; one it does
+    not keep is empty (its kernel never reads it).
+    """
     for gi in range(groups.shape[0]):
         lo, hi = groups[gi, LO], groups[gi, HI]
         w, g = theta[lo:hi], grad[lo:hi]
-        s1, s2, s3 = state[0, lo:hi], state[1, lo:hi], state[2, lo:hi]
+        s1, s2, s3 = state[0][lo:hi], state[1][lo:hi], state[2][lo:hi]
         h = hyper[gi]
         steps[gi] += 1
         t = steps[gi]

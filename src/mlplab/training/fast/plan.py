@@ -45,7 +45,9 @@ _STATE_SLOTS: dict[type[Optimizer], tuple[str, ...]] = {
 """Which optimizer state array each of the loop's three state rows holds."""
 _N_LAYER_COLUMNS = 10
 _CHUNK_SAMPLES = 8192
-"""About this many samples per call of the compiled loop: between calls, Ctrl-C and the progress bar."""
+"""At most about this many samples per call of the compiled loop: between calls, Ctrl-C and the progress bar."""
+_CHUNK_DRAWS = 2**18
+"""At most about this many dropout draws (uint32, 1 MB) per call: they are made before the call."""
 
 
 @dataclass
@@ -72,8 +74,10 @@ class Plan:
     clip_norm: float
 
     def batches_per_call(self, batch_size: int) -> int:
-        """How many batches one call of the compiled loop trains."""
-        return max(1, _CHUNK_SAMPLES // batch_size)
+        """How many batches one call of the compiled loop trains: about 8,192 samples, fewer with wide dropout."""
+        dropped_units = sum(int(self.layers[layer, 3]) for layer, _ in self.dropouts)
+        samples = min(_CHUNK_SAMPLES, _CHUNK_DRAWS // max(1, dropped_units))
+        return max(1, samples // batch_size)
 
     def work_size(self, batch_size: int, n_features: int, whole: bool) -> int:
         """Elements of the scratch array for batches of ``batch_size``; sets the offsets in ``layers``."""
