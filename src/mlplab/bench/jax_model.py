@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
-from ..initializers import glorot_uniform
+from ..layers import Dense
+from ..model import MLP
 
 Params = list[tuple[jax.Array, jax.Array]]
 """``(W, b)`` per layer, input to output."""
@@ -41,15 +41,13 @@ class Optimizer(NamedTuple):
 
 
 def init_params(sizes: Sequence[int], seed: int) -> Params:
-    """Glorot-uniform weights :math:`U(\\pm\\sqrt{6/(n_{in}+n_{out})})` and zero biases, float32.
+    """mlplab's initial network for ``seed``: the weights and biases of ``MLP(sizes, rng=seed)``, float32.
 
-    Drawn with NumPy from ``np.random.default_rng(seed)``: the same seed gives the same network.
+    The benchmark builds mlplab's model the same way, so that JAX and mlplab start from the same
+    network (He-normal weights for ReLU, zero biases) and, drawing the same permutations, train alike.
     """
-    rng = np.random.default_rng(seed)
-    return [
-        (jnp.asarray(glorot_uniform((n_in, n_out), rng)), jnp.zeros(n_out, jnp.float32))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:])
-    ]
+    layers = [layer for layer in MLP(list(sizes), activation="relu", rng=seed).layers if isinstance(layer, Dense)]
+    return [(jnp.asarray(layer.W.value), jnp.asarray(layer.b.value)) for layer in layers if layer.b is not None]
 
 
 def forward(params: Params, x: jax.Array) -> jax.Array:

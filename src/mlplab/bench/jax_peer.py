@@ -192,7 +192,7 @@ def run_jax(config: BenchConfig, data: Dataset, threads: int, seed: int = 0, for
     threads : int
         XLA's CPU threads (see :func:`limit_xla_threads`).
     seed : int
-        Seeds the Glorot-uniform initialization and the NumPy shuffling.
+        Seeds the initial network (mlplab's, see :func:`jax_model.init_params`) and the NumPy shuffling.
     form : str
         One of :data:`FORMS`.
 
