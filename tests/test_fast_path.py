@@ -257,6 +257,13 @@ def test_one_hot_targets_and_unsupported_optimizers_train_on_the_general_path():
     assert "target rows" in trainer.epoch_path
 
 
+def test_left_to_choose_a_whole_set_batch_keeps_the_general_path():
+    for batch_size in (None, N, 10 * N):
+        trainer = train(None, {}, {"batch_size": batch_size}, "labels", epochs=1)
+        assert trainer.epoch_path == "general (one batch per epoch: nothing to gain from compiling the loop)"
+        assert train(True, {}, {"batch_size": batch_size}, "labels", epochs=1).epoch_path == "compiled"
+
+
 def test_switching_the_default_off_keeps_every_trainer_on_the_general_path():
     previous = fast.set_enabled(False)
     try:
@@ -328,7 +335,7 @@ def test_the_recipe_option_picks_the_path(choice, fast_path):
     from mlplab.recipe import Config
     from mlplab.recipe.build import build_trainer
 
-    trainer = build_trainer(Config(fast_path=choice), MLP([6, 10, 3], rng=0))
+    trainer = build_trainer(Config(fast_path=choice, batch_size=7), MLP([6, 10, 3], rng=0))
     assert trainer.fast_path is fast_path
     trainer.fit(*data("labels"), epochs=1)
     assert trainer.epoch_path == ("general (fast_path=False)" if choice == "off" else "compiled")

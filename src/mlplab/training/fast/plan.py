@@ -224,11 +224,19 @@ def _optimizer_tables(
 
 
 def plan_epoch(trainer: Trainer, x: np.ndarray, y: np.ndarray) -> Plan | str:
-    """The compiled loop's tables for an epoch of ``trainer`` on ``(x, y)``, or why it cannot run it."""
+    """The compiled loop's tables for an epoch of ``trainer`` on ``(x, y)``, or why it cannot (or should not) run it.
+
+    Left to choose (``fast_path=None``), a trainer whose batch is the whole set keeps the general
+    path: with one step per epoch there is no per-step cost to remove, and NumPy's vectorized
+    ``exp`` and comparisons are faster over 60,000 rows than the loop's (0.129 against 0.140 s
+    per epoch for 784-100-10 on Fashion-MNIST).
+    """
     if importlib.util.find_spec("numba") is None or importlib.util.find_spec("scipy") is None:
         return 'numba or SciPy is not installed (pip install "mlplab[fast]")'
     if not kernels.enabled():
         return "the compiled kernels are switched off (MLPLAB_NUMBA=0 or kernels.set_enabled(False))"
+    if trainer.fast_path is None and (trainer.batch_size is None or trainer.batch_size >= len(x)):
+        return "one batch per epoch: nothing to gain from compiling the loop"  # measured: NumPy's ufuncs win there
     for cb in trainer.callbacks:
         if (overrides(cb, "on_batch_begin") or overrides(cb, "on_batch_end")) and not overrides(cb, "on_batches_end"):
             return f"the callback {type(cb).__name__} needs each batch"
