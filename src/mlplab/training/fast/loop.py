@@ -32,6 +32,7 @@ _adam = _jit(kernels._adam)
 _rmsprop = _jit(kernels._rmsprop)
 _adagrad = _jit(kernels._adagrad)
 _adadelta = _jit(kernels._adadelta)
+_softmax_cross_entropy = _jit(kernels._softmax_cross_entropy)
 
 # activations (column ACT of ``layers``)
 IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, STEP = range(6)
@@ -132,32 +133,16 @@ def _dropout_grad(g: Any, draws: Any, threshold: np.uint32, scale: Any, zero: An
 
 @_jit
 def _loss(
-    z: Any, g: Any, loss: int, labels: Any, targets: Any, rows: Any, scale: Any, two_scale: Any, consts: Any
+    z: Any, g: Any, loss: int, targets: Any, rows: Any, scale: Any, two_scale: Any, consts: Any
 ) -> float:  # pragma: no cover
-    """The batch loss (its reduction applied), with ``dL/dz`` written to ``g`` (as the loss classes compute it)."""
+    """A regression or binary loss of the batch (its reduction applied), with ``dL/dz`` written to ``g``,
+    as the loss classes compute it. (Softmax cross-entropy runs the kernel of :mod:`mlplab.kernels`.)"""
     one, zero, half = consts[ONE], consts[ZERO], consts[HALF]
     floor, tiny = consts[LOG_FLOOR], consts[TINY]
     m, k = z.shape
     total = 0.0
     for r in range(m):
         row = rows[r]
-        if loss == SOFTMAX_CE:
-            top = z[r, 0]
-            for j in range(1, k):
-                top = max(top, z[r, j])
-            sum_exp = zero
-            for j in range(k):
-                e = np.exp(z[r, j] - top)
-                g[r, j] = e
-                sum_exp += e
-            label = labels[row]
-            total += np.log(np.float64(sum_exp)) - np.float64(z[r, label] - top)
-            for j in range(k):
-                p = g[r, j] / sum_exp
-                if j == label:
-                    p -= 1
-                g[r, j] = p * scale
-            continue
         for j in range(k):
             v, t = z[r, j], targets[row, j]
             if loss == MSE or loss == HALF_MSE or loss == QUADRATIC:
@@ -187,13 +172,16 @@ def _loss(
 def _count_correct(
     z: Any, labels: Any, targets: Any, rows: Any, by_label: bool, threshold: float
 ) -> int:  # pragma: no cover
-    """How many rows predict their target, as :func:`mlplab.training.evaluation.count_correct` counts."""
+    """How many rows predict their target, as :func:`mlplab.training.evaluation.count_correct` counts.
+
+    ``labels`` are the batch's own (row ``r``); ``targets`` are the whole set's, row ``rows[r]``.
+    """
     m, k = z.shape
     correct = 0
     for r in range(m):
         row = rows[r]
         if k == 1:
-            truth = (labels[row] > 0) if by_label else (targets[row, 0] > 0)
+            truth = (labels[r] > 0) if by_label else (targets[row, 0] > 0)
             if (z[r, 0] > threshold) == truth:
                 correct += 1
             continue
@@ -201,7 +189,7 @@ def _count_correct(
         for j in range(1, k):
             if z[r, j] > z[r, best]:
                 best = j
-        want = labels[row] if by_label else 0
+        want = labels[r] if by_label else 0
         if not by_label:
             for j in range(1, k):
                 if targets[row, j] > targets[row, want]:
@@ -281,35 +269,7 @@ def _clip(grad: Any, clip_value: float, clip_norm: float, cast: Any) -> None:  #
 
 
 @_jit
-def train_batches(
-    x: Any,
-    labels: Any,
-    targets: Any,
-    order: Any,
-    first_batch: int,
-    n_batches: int,
-    batch_size: int,
-    theta: Any,
-    grad: Any,
-    layers: Any,
-    layer_values: Any,
-    work: Any,
-    draws: Any,
-    draw_offsets: Any,
-    loss: int,
-    reduction: int,
-    classify: bool,
-    count_threshold: float,
-    consts: Any,
-    optimizer: int,
-    groups: Any,
-    hyper: Any,
-    hyper64: Any,
-    steps: Any,
-    state: Any,
-    clip_value: float,
-    clip_norm: float,
-) -> tuple[int, float, int, float]:  # pragma: no cover
+def train_batches(*args: Any) -> tuple[int, float, int, float]:  # pragma: no cover
     """Train the batches ``first_batch .. first_batch + n_batches - 1`` of an epoch.
 
     Batch ``b`` holds the samples ``order[b * batch_size : (b + 1) * batch_size]`` (the whole set,
@@ -319,13 +279,9 @@ def train_batches(
     Subnormal numbers are flushed to zero meanwhile (see :mod:`mlplab.training.fast.denormals`).
     """
     previous_mode = flush_denormals()
-    done, total_loss, correct, bad = _train_batches(
-        x, labels, targets, order, first_batch, n_batches, batch_size, theta, grad, layers, layer_values, work,
-        draws, draw_offsets, loss, reduction, classify, count_threshold, consts, optimizer, groups, hyper, hyper64,
-        steps, state, clip_value, clip_norm,
-    )  # fmt: skip
+    result = _train_batches(*args)
     restore_denormals(previous_mode)
-    return done, total_loss, correct, bad
+    return result
 
 
 @_jit
@@ -361,6 +317,7 @@ def _train_batches(
     n = x.shape[0]
     cast = np.empty_like(consts[:2])
     rows = np.empty(batch_size, dtype=np.intp)
+    batch_labels = np.empty(batch_size if labels.size else 0, dtype=labels.dtype)
     n_layers = layers.shape[0]
     total_loss, correct = 0.0, 0
     for b in range(n_batches):
@@ -370,6 +327,9 @@ def _train_batches(
         whole = m == n
         for r in range(m):
             rows[r] = r if whole else order[start + r]
+        if labels.size:
+            for r in range(m):
+                batch_labels[r] = labels[rows[r]]
         # forward
         d = x.shape[1]
         if whole:
@@ -407,12 +367,15 @@ def _train_batches(
         count = 1 if reduction == SUM else (m if reduction == PER_ROW else m * k)
         cast[0] = 1.0 / count
         cast[1] = 2.0 * (1.0 / count)
-        value = _loss(a, g, loss, labels, targets, rows, cast[0], cast[1], consts)
+        if loss == SOFTMAX_CE:  # the kernel the loss class runs, on the batch's labels
+            value = _softmax_cross_entropy(a, batch_labels[:m], cast[0], g)
+        else:
+            value = _loss(a, g, loss, targets, rows, cast[0], cast[1], consts)
         if not math.isfinite(value):
             return b, total_loss, correct, value
         total_loss += value * m
         if classify:
-            correct += _count_correct(a, labels, targets, rows, loss == SOFTMAX_CE, count_threshold)
+            correct += _count_correct(a, batch_labels, targets, rows, loss == SOFTMAX_CE, count_threshold)
         # backward
         for layer in range(n_layers - 1, -1, -1):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
