@@ -229,9 +229,10 @@ def test_run_result_median_and_throughput():
         "test_accuracy",
         "inference_samples_per_s",
         "note",
+        "path",
     ]
     assert d["median_epoch_s"] == pytest.approx(0.2) and d["samples_per_s"] == pytest.approx(3000)
-    assert d["test_accuracy"] == 0.85 and d["inference_samples_per_s"] == 5000.0 and d["note"] == ""
+    assert d["test_accuracy"] == 0.85 and d["inference_samples_per_s"] == 5000.0 and d["note"] == d["path"] == ""
 
 
 def test_run_result_without_epochs_has_no_figures():
@@ -365,6 +366,23 @@ def test_format_table_footer_names_machine_threads_kernels_and_memory():
     assert "Peak memory" not in format_table(fabricated_report(peak=None))
 
 
+def test_format_table_names_where_mlplab_took_its_general_loop_and_both_peak_memories():
+    report = fabricated_report()
+    report.results[0].runs[0].path = "compiled"
+    report.results[1].runs[0].path = "general (one batch per epoch: nothing to gain from compiling the loop)"
+    report.peak_memory_fast_bytes = 9.25 * 2**20
+    lines = format_table(report).splitlines()
+    assert lines[10] == (
+        "mlplab trained on its general loop, not the compiled one: "
+        "100-sgd-full (one batch per epoch: nothing to gain from compiling the loop)."
+    )
+    assert lines[11] == (
+        "Peak memory training 100-sgd-full beyond the data: 12.5 MB; without batch norm, on the compiled loop: 9.2 MB."
+    )
+    assert report.to_dict()["peak_memory_fast_path_mb"] == 9.25
+    assert report.to_dict()["results"][1]["runs"][0]["path"].startswith("general (one batch")
+
+
 def test_format_table_notes_a_library_that_did_not_run():
     text = format_table(BenchReport(META, [fabricated_result(torch_ran=False)]))
     rows = table_rows(text)
@@ -441,6 +459,7 @@ def test_run_mlplab_tiny_run_is_reproducible():
     assert run.library == "mlplab" and run.config == "100-sgd-128" and run.n_train == 200
     assert len(run.epoch_times) == 3 and all(t > 0 for t in run.epoch_times)
     assert 0 <= run.test_accuracy <= 1 and run.inference_per_s > 0 and run.note == ""
+    assert run.path == ("compiled" if importlib.util.find_spec("numba") else run.path)  # the loop it took
     assert run_mlplab(config, data, seed=1).test_accuracy == run.test_accuracy
 
 
@@ -513,8 +532,11 @@ def test_run_suite_tiny_run_with_scikit_learn():
         "512-256-adam-128-dropout-bn: 784-32-16-10, Adam lr 0.001, batch 128, dropout 0.2, batch norm",
         "512-256-adam-128-dropout-bn: scikit-learn",
         "peak memory: one epoch of the last configuration under tracemalloc",
+        "peak memory: the same without batch norm, on the compiled loop",
     ]
-    assert report.peak_memory_bytes > 0
+    assert report.peak_memory_bytes > 0 and report.peak_memory_fast_bytes > 0
+    paths = [result.runs[0].path for result in report.results]  # the whole set, batch norm: the general loop
+    assert paths[0].startswith("general (one batch per epoch") and "BatchNorm" in paths[1]
     meta = report.meta
     assert meta["threads"] == 1 and meta["data"] == "tiny" and meta["n_train"] == 200 and meta["n_test"] == 100
     assert meta["dtype"] == "float32" and meta["kernels"] == ("numba" if kernels.enabled() else "numpy")

@@ -13,7 +13,9 @@ import numpy as np
 class RunResult:
     """Epoch times, test accuracy and inference speed of one library on one configuration.
 
-    ``note`` says why a run has no numbers (library missing, feature unsupported).
+    ``note`` says why a run has no numbers (library missing, feature unsupported); ``path``, for
+    mlplab, which training loop its last epoch took (``Trainer.epoch_path``: ``"compiled"``, or
+    the general loop and why).
     """
 
     library: str
@@ -23,6 +25,7 @@ class RunResult:
     test_accuracy: float | None = None
     inference_per_s: float | None = None
     note: str = ""
+    path: str = ""
 
     @property
     def ran(self) -> bool:
@@ -51,6 +54,7 @@ class RunResult:
             "test_accuracy": self.test_accuracy,
             "inference_samples_per_s": self.inference_per_s,
             "note": self.note,
+            "path": self.path,
         }
 
 

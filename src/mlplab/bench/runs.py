@@ -38,7 +38,8 @@ def run_mlplab(config: BenchConfig, data: Dataset, seed: int = 0) -> RunResult:
     history = trainer.fit(data.x_train, data.y_train, epochs=config.epochs)
     accuracy = trainer.evaluate(data.x_test, data.y_test)["accuracy"]
     speed = samples_per_second(lambda: trainer.predict(data.x_test, batch_size=INFERENCE_BATCH), len(data.x_test))
-    return RunResult("mlplab", config.name, len(data.x_train), list(history.history["epoch_time"]), accuracy, speed)
+    times = list(history.history["epoch_time"])
+    return RunResult("mlplab", config.name, len(data.x_train), times, accuracy, speed, path=trainer.epoch_path)
 
 
 def peak_training_memory(config: BenchConfig, data: Dataset, seed: int = 0) -> float:

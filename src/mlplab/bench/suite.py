@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import platform
@@ -93,12 +94,17 @@ class BenchReport:
     meta: dict[str, Any]
     results: list[ConfigResult]
     peak_memory_bytes: float | None = None
+    peak_memory_fast_bytes: float | None = None
+    """The same, for the last configuration without batch norm (which the compiled loop trains), if it has it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: ``meta``, ``peak_memory_mb`` and per configuration its GEMM limit and runs."""
         return {
             "meta": self.meta,
             "peak_memory_mb": None if self.peak_memory_bytes is None else self.peak_memory_bytes / 2**20,
+            "peak_memory_fast_path_mb": (
+                None if self.peak_memory_fast_bytes is None else self.peak_memory_fast_bytes / 2**20
+            ),
             "results": [
                 {
                     "config": r.config.name,
@@ -178,10 +184,13 @@ def run_suite(
                 log(f"{config.name}: {peer}")
                 result.runs.append(_run_peer(peer, config, data, threads, seed))
             results.append(result)
-        peak = None
+        peak = peak_fast = None
         if measure_memory and configs:
             log("peak memory: one epoch of the last configuration under tracemalloc")
             peak = peak_training_memory(configs[-1], data, seed)
+            if configs[-1].batch_norm:
+                log("peak memory: the same without batch norm, on the compiled loop")
+                peak_fast = peak_training_memory(dataclasses.replace(configs[-1], batch_norm=False), data, seed)
     meta = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
@@ -193,7 +202,7 @@ def run_suite(
         "kernels": "numba" if kernels.enabled() else "numpy",
         "versions": _versions(),
     }
-    return BenchReport(meta, results, peak)
+    return BenchReport(meta, results, peak, peak_fast)
 
 
 def _cell(value: float | None, fmt: str) -> str:
@@ -234,9 +243,19 @@ def format_table(report: BenchReport) -> str:
         "time; infer/s: test samples per second at batch 1000; infer GEMM limit: the forward products alone "
         "over the inference time."
     )
+    general = [
+        f"{r.config.name} ({run.path.removeprefix('general (').removesuffix(')')})"
+        for r in report.results
+        for run in r.runs
+        if run.library == "mlplab" and run.ran and run.path not in ("", "compiled")
+    ]
+    if general:
+        lines.append("mlplab trained on its general loop, not the compiled one: " + "; ".join(general) + ".")
     if report.peak_memory_bytes is not None and report.results:
+        fast = report.peak_memory_fast_bytes
         lines.append(
             f"Peak memory training {report.results[-1].config.name} beyond the data: "
-            f"{report.peak_memory_bytes / 2**20:.1f} MB."
+            f"{report.peak_memory_bytes / 2**20:.1f} MB"
+            + ("." if fast is None else f"; without batch norm, on the compiled loop: {fast / 2**20:.1f} MB.")
         )
     return "\n".join(lines)
