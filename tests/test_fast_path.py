@@ -339,3 +339,31 @@ def test_the_recipe_option_picks_the_path(choice, fast_path):
     assert trainer.fast_path is fast_path
     trainer.fit(*data("labels"), epochs=1)
     assert trainer.epoch_path == ("general (fast_path=False)" if choice == "off" else "compiled")
+
+
+def test_two_trainers_in_two_threads_train_as_they_do_one_after_the_other():
+    """The loop releases the GIL and keeps no state of its own: concurrent fits (the playground's and
+    the tuner's threads) end exactly where sequential ones do."""
+    import threading
+
+    def run(results, key, seed):
+        x, y = data("labels", seed=seed)
+        x, y = np.repeat(x, 40, axis=0), np.repeat(y, 40, axis=0)  # runs of batches long enough to overlap
+        model = MLP([6, 10, 3], dropout=0.2, rng=seed)
+        trainer = Trainer(model, optimizer="adam", lr=0.01, batch_size=4, verbose=0, rng=seed)
+        trainer.fit(x, y, epochs=2)
+        results[key] = [p.value.copy() for p in model.parameters()], trainer.epoch_path
+
+    alone: dict = {}
+    run(alone, 0, 0)
+    run(alone, 1, 1)
+    together: dict = {}
+    threads = [threading.Thread(target=run, args=(together, k, k)) for k in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for key in (0, 1):
+        assert together[key][1] == alone[key][1] == "compiled"
+        for a, b in zip(together[key][0], alone[key][0]):
+            np.testing.assert_array_equal(a, b)
