@@ -367,3 +367,25 @@ def test_two_trainers_in_two_threads_train_as_they_do_one_after_the_other():
         assert together[key][1] == alone[key][1] == "compiled"
         for a, b in zip(together[key][0], alone[key][0]):
             np.testing.assert_array_equal(a, b)
+
+
+class SeesSubnormals(Callback):
+    """Records, in each batch, whether float32 arithmetic keeps a subnormal result."""
+
+    def __init__(self):
+        self.kept = []
+
+    def on_batch_end(self, batch, logs):
+        tiny = np.finfo(np.float32).tiny
+        self.kept.append(bool(np.array([tiny], dtype=np.float32)[0] / np.float32(4) > 0))
+
+
+def test_the_general_loop_also_flushes_subnormals_and_restores_them_after():
+    from mlplab.training.fast import denormals
+
+    sees = SeesSubnormals()
+    trainer = train(None, {}, {"callbacks": [sees]}, "labels", epochs=1)
+    assert trainer.epoch_path.startswith("general (the callback SeesSubnormals")
+    assert sees.kept and set(sees.kept) == {not denormals.X86}  # flushed within the epoch on x86-64
+    tiny = np.float32(np.finfo(np.float32).tiny)
+    assert np.array([tiny], dtype=np.float32)[0] / np.float32(4) > 0  # and kept again after it

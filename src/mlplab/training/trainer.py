@@ -281,7 +281,8 @@ class Trainer:
                 raise ValueError(f"the fast path was required, but it cannot train this: {plan}")
             reason = plan
         self.epoch_path = f"general ({reason})"
-        return self._train_epoch_numpy(x, y)
+        with fast.subnormals_flushed():  # as in the compiled loop: subnormal velocities are slow, not useful
+            return self._train_epoch_numpy(x, y)
 
     def _train_epoch_numpy(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """One epoch of the readable loop: per batch, gather, forward, loss, backward, clip and step."""

@@ -20,12 +20,15 @@ the environment variable ``MLPLAB_FAST_PATH=0`` or :func:`set_enabled` switched 
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
+from collections.abc import Iterator
 
 from .epoch import run_epoch
 from .plan import Plan, plan_epoch
 
-__all__ = ["Plan", "enabled", "plan_epoch", "run_epoch", "set_enabled"]
+__all__ = ["Plan", "enabled", "plan_epoch", "run_epoch", "set_enabled", "subnormals_flushed"]
 
 _enabled = os.environ.get("MLPLAB_FAST_PATH", "1") != "0"
 
@@ -40,3 +43,23 @@ def set_enabled(flag: bool) -> bool:
     global _enabled
     previous, _enabled = _enabled, bool(flag)
     return previous
+
+
+@contextlib.contextmanager
+def subnormals_flushed() -> Iterator[None]:
+    """Flush subnormal numbers to zero on this thread meanwhile (x86-64, with numba); elsewhere nothing.
+
+    The trainer's general loop runs inside it, as the compiled loop does: at batch 1 with momentum,
+    subnormal velocities made the general loop's epoch 3.3x slower (12.95 s against 3.99 s for
+    784-100-10 on 20,000 images), for changes below 1.2e-38 (see :mod:`.denormals`).
+    """
+    if importlib.util.find_spec("numba") is None:
+        yield
+        return
+    from .denormals import flush_denormals, restore_denormals
+
+    previous = flush_denormals()
+    try:
+        yield
+    finally:
+        restore_denormals(previous)

@@ -7,7 +7,8 @@ number (about 1.2e-38) and then sticks at the smallest subnormal, since rounding
 Fashion-MNIST a tenth of the velocities are subnormal, and arithmetic on subnormals is many
 times slower: the whole step ran eight times slower. The compiled loop therefore sets the
 processor's flush-to-zero and denormals-are-zero modes (MXCSR bits 15 and 6) while it runs and
-restores them after, on its own thread only. Values below 1.2e-38 become 0, which changes the
+restores them after, on its own thread only; the trainer's general loop runs with them too
+(:func:`mlplab.training.fast.subnormals_flushed`), callbacks called from it included. Values below 1.2e-38 become 0, which changes the
 weights by less than that: far below float32 rounding of any weight. On other processors the
 modes are left alone (the loop is then slower where subnormals occur, never different).
 """
