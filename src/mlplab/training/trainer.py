@@ -12,15 +12,13 @@ import numpy as np
 
 from .._atomic import remove_stale_temporaries
 from .._validation import check_batch, check_positive, check_positive_int
-from ..clipping import clip_grad_norm, clip_grad_value
-from ..datasets.preprocessing import minibatches
 from ..layers.base import Layer
 from ..losses import Loss, get_loss
 from ..optimizers import Optimizer
 from ..rng import as_generator, generators_in
 from ..schedules import Schedule
-from . import evaluation, fast
-from .callbacks import Callback, History, LearningRateScheduler, overrides
+from . import evaluation, fast, general
+from .callbacks import Callback, History, LearningRateScheduler
 from .optimizer_setup import build_optimizer
 from .progress import ProgressBar
 from .state import read_checkpoint, restore_weights, snapshot_weights, weights_are_finite, write_checkpoint
@@ -269,7 +267,7 @@ class Trainer:
             cb.trainer = self
 
     def _train_epoch(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        """One epoch on the compiled loop where it applies (see ``fast_path``), else on :meth:`_train_epoch_numpy`."""
+        """One epoch on the compiled loop where it applies (see ``fast_path``), else on the general one."""
         use = fast.enabled() if self.fast_path is None else self.fast_path
         reason = "fast_path=False" if self.fast_path is False else "the fast path is switched off"
         if use:
@@ -282,51 +280,7 @@ class Trainer:
             reason = plan
         self.epoch_path = f"general ({reason})"
         with fast.subnormals_flushed():  # as in the compiled loop: subnormal velocities are slow, not useful
-            return self._train_epoch_numpy(x, y)
-
-    def _train_epoch_numpy(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        """One epoch of the readable loop: per batch, gather, forward, loss, backward, clip and step."""
-        model, loss, optimizer = self.model, self.loss, self.optimizer
-        forward = getattr(model, "forward_unchecked", model.forward)
-        params = model.parameters()
-        begin = [cb for cb in self.callbacks if overrides(cb, "on_batch_begin")]
-        end = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
-        total_loss, correct, seen = 0.0, 0, 0
-        n = x.shape[0]
-        size = n if self.batch_size is None else min(self.batch_size, n)
-        if size < n:
-            x_buffer = np.empty((size, *x.shape[1:]), dtype=x.dtype)
-            y_buffer = np.empty((size, *y.shape[1:]), dtype=y.dtype)
-        for batch, idx in enumerate(minibatches(n, self.batch_size, self.rng, self.shuffle)):
-            for cb in begin:
-                cb.on_batch_begin(batch, {})
-            if len(idx) == n:  # the whole set: its order does not change the mean gradient
-                xb, yb = x, y
-            else:  # copy the rows into reused buffers (indices are in range: "clip" skips the check)
-                xb = np.take(x, idx, axis=0, out=x_buffer[: len(idx)], mode="clip")
-                yb = np.take(y, idx, axis=0, out=y_buffer[: len(idx)], mode="clip")
-            optimizer.zero_grad()
-            out = forward(xb, training=True)
-            value = loss.forward(out, yb)
-            if not math.isfinite(value):
-                raise self._diverged("loss", f"loss became {value} at epoch {self.epoch + 1}, batch {batch + 1}")
-            model.backward(loss.backward(), input_grad=False)
-            if self.clip_value is not None:
-                clip_grad_value(params, self.clip_value)
-            if self.clip_norm is not None:
-                clip_grad_norm(params, self.clip_norm)
-            optimizer.step()
-            total_loss += value * len(idx)
-            seen += len(idx)
-            if self.classification:
-                correct += evaluation.count_correct(out, yb, from_logits=loss.from_logits)
-            self._running = (total_loss, correct, seen)
-            for cb in end:
-                cb.on_batch_end(batch, {})
-        logs = {"loss": total_loss / seen}
-        if self.classification:
-            logs["accuracy"] = correct / seen
-        return logs
+            return general.run_epoch(self, x, y)
 
     def running_metrics_text(self) -> str:
         """The epoch's running loss (and accuracy) so far, for the progress bar."""
