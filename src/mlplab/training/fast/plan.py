@@ -29,7 +29,7 @@ from ..callbacks import overrides
 if TYPE_CHECKING:
     from ..trainer import Trainer
 
-# the codes of mlplab.training.fast.loop (kept here so that planning does not import numba)
+# the codes of mlplab.training.fast.loop and .elementwise (kept here so that planning does not import numba)
 _ACTIVATIONS = {Identity: 0, ReLU: 1, LeakyReLU: 2, Sigmoid: 3, Tanh: 4, Step: 5}
 _SOFTMAX_CE, _MSE, _HALF_MSE, _QUADRATIC, _BCE_LOGITS, _BCE_PROBS = range(6)
 _SUM, _PER_ROW, _PER_ELEMENT = range(3)
