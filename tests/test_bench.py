@@ -668,3 +668,20 @@ def test_inference_limit_times_forward_products_only(fake_products):
     assert total == pytest.approx(2 * 2.0 + 1.5)
     assert fake_products == [([784, 10], 1_000, 5, "forward only"), ([784, 10], 500, 5, "forward only")]
     assert batch_products_time([8, 4, 2], 3, rounds=1, backward=False) > 0
+
+
+def test_the_thread_limit_reaches_the_blas_the_compiled_loop_calls():
+    """In a fresh interpreter SciPy's BLAS is not loaded yet; the limit loads it first, then covers it."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("scipy")
+    script = (
+        "from threadpoolctl import threadpool_info\n"
+        "from mlplab.bench.suite import blas_limited\n"
+        "with blas_limited(1):\n"
+        "    import scipy.linalg.cython_blas\n"  # what the compiled loop loads when it first runs
+        "    print(sorted({lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[1]"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -150,6 +151,17 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def blas_limited(threads: int) -> threadpool_limits:
+    """Every BLAS library on ``threads`` threads meanwhile, SciPy's (which the compiled loop calls) included.
+
+    A limit reaches only the libraries loaded when it is set, and SciPy's BLAS is otherwise loaded
+    by the first compiled epoch, after it: mlplab's loop would run on every core whatever the limit.
+    """
+    with contextlib.suppress(ImportError):
+        import scipy.linalg.cython_blas  # noqa: F401
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def run_suite(
     configs: Sequence[BenchConfig],
     data: Dataset,
@@ -169,7 +181,7 @@ def run_suite(
     if unknown:
         raise ValueError(f"unknown peers {sorted(unknown)}; choose from {list(PEERS)}")
     results = []
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with blas_limited(threads):
         warm_up_blas()
         for config in configs:
             log(f"{config.name}: {config.describe()}")

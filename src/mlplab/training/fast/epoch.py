@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..callbacks import overrides
+from . import parts
 from .plan import Plan
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     progress bar) hear of them, and Ctrl-C is taken.
     """
     from . import loop  # compiles (or loads from the cache) on first use
+    from .sync import STRIDE
 
     n, d = x.shape
     size = n if trainer.batch_size is None else min(trainer.batch_size, n)
@@ -45,28 +47,33 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     n_batches = math.ceil(n / size)
     per_call = plan.batches_per_call(size)
     total_loss, correct, seen = 0.0, 0, 0
-    try:
-        for first in range(0, n_batches, per_call):
-            count = min(per_call, n_batches - first)
-            draws, offsets = _dropout_draws(plan, first, count, size, n)
-            done, loss_sum, right, bad = loop.train_batches(
-                x, labels, targets, order, first, count, size,
-                plan.theta, plan.grad, plan.layers, plan.layer_values, work, draws, offsets,
-                plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
-                plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
-                plan.clip_value, plan.clip_norm,
-            )  # fmt: skip
-            total_loss += loss_sum
-            correct += right
-            seen += min(n, (first + done) * size) - first * size
-            trainer._running = (total_loss, correct, seen)
-            if done < count:
-                epoch, batch = trainer.epoch + 1, first + done + 1
-                raise trainer._diverged("loss", f"loss became {bad} at epoch {epoch}, batch {batch}")
-            for cb in listeners:
-                cb.on_batches_end(first + count - 1, count, {})
-    finally:
-        _scatter_state(plan, state, steps)
+    with parts.blas_for_parts(size) as n_parts:
+        partials = np.empty((n_parts - 1, plan.theta.size), dtype=dtype)
+        try:
+            for first in range(0, n_batches, per_call):
+                count = min(per_call, n_batches - first)
+                draws, offsets = _dropout_draws(plan, first, count, size, n)
+                args = (
+                    x, labels, targets, order, first, count, size,
+                    plan.theta, plan.grad, plan.layers, plan.layer_values, work, draws, offsets,
+                    plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
+                    plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
+                    plan.clip_value, plan.clip_norm,
+                    n_parts, partials, np.zeros(STRIDE * n_parts), np.zeros(STRIDE * n_parts, dtype=np.int64),
+                )  # fmt: skip
+                results = parts.run_in_parts(loop.train_batches, args, n_parts)
+                done, loss_sum, _, bad = results[0]
+                total_loss += loss_sum
+                correct += sum(result[2] for result in results)
+                seen += min(n, (first + done) * size) - first * size
+                trainer._running = (total_loss, correct, seen)
+                if done < count:
+                    epoch, batch = trainer.epoch + 1, first + done + 1
+                    raise trainer._diverged("loss", f"loss became {bad} at epoch {epoch}, batch {batch}")
+                for cb in listeners:
+                    cb.on_batches_end(first + count - 1, count, {})
+        finally:
+            _scatter_state(plan, state, steps)
     logs = {"loss": total_loss / seen}
     if trainer.classification:
         logs["accuracy"] = correct / seen

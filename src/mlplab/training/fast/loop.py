@@ -35,6 +35,7 @@ from .elementwise import (
     _jit,
     _loss,
 )
+from .sync import STRIDE, meet
 
 # the optimizers' own update kernels, one pass each (see mlplab.kernels)
 _momentum = _jit(kernels._momentum)
@@ -73,20 +74,32 @@ def _weight_gradient(a: Any, g: Any, out: Any) -> None:  # pragma: no cover
 
 @_jit
 def _update(
-    theta: Any, grad: Any, state: Any, groups: Any, hyper: Any, hyper64: Any, steps: Any, optimizer: int, cast: Any
+    theta: Any,
+    grad: Any,
+    state: Any,
+    groups: Any,
+    hyper: Any,
+    hyper64: Any,
+    steps: Any,
+    optimizer: int,
+    cast: Any,
+    first: int,
+    end: int,
 ) -> None:  # pragma: no cover
-    """One optimizer step on every group's span: penalties, then the optimizer's kernel.
+    """One optimizer step on the parameters ``first .. end - 1`` of every group: penalties, then the optimizer's kernel.
 
     ``state`` holds the optimizer's three state arrays over the packed parameters; one it does
-    not keep is empty (its kernel never reads it).
+    not keep is empty (its kernel never reads it). This is each group's step ``steps[group] + 1``;
+    the caller counts it once every thread has updated its part.
     """
     for gi in range(groups.shape[0]):
-        lo, hi = groups[gi, LO], groups[gi, HI]
+        lo, hi = max(groups[gi, LO], first), min(groups[gi, HI], end)
+        if lo >= hi:
+            continue
         w, g = theta[lo:hi], grad[lo:hi]
         s1, s2, s3 = state[0][lo:hi], state[1][lo:hi], state[2][lo:hi]
         h = hyper[gi]
-        steps[gi] += 1
-        t = steps[gi]
+        t = steps[gi] + 1
         if optimizer == ADAMW and hyper64[gi, WD] != 0:
             for i in range(w.size):
                 w[i] *= h[DECAY]
@@ -121,39 +134,57 @@ def _update(
 
 
 @_jit
-def _clip(grad: Any, clip_value: float, clip_norm: float, cast: Any) -> None:  # pragma: no cover
-    """Clip every element to ``[-clip_value, clip_value]``, then the global norm to ``clip_norm`` (0: off)."""
-    if clip_value > 0:
-        cast[0] = clip_value
+def _clip_values(grad: Any, clip_value: float, cast: Any) -> None:  # pragma: no cover
+    """Clip every element of ``grad`` to ``[-clip_value, clip_value]``."""
+    cast[0] = clip_value
+    c = cast[0]
+    for i in range(grad.size):
+        grad[i] = min(max(grad[i], -c), c)
+
+
+@_jit
+def _sum_of_squares(grad: Any) -> float:  # pragma: no cover
+    """:math:`\\sum_i g_i^2`, accumulated in float64."""
+    total = 0.0
+    for i in range(grad.size):
+        total += np.float64(grad[i]) * np.float64(grad[i])
+    return total
+
+
+@_jit
+def _scale_to_norm(grad: Any, clip_norm: float, squares: float, cast: Any) -> None:  # pragma: no cover
+    """Scale ``grad`` by :math:`c / (\\lVert g \\rVert + 10^{-6})` where that is below 1; ``squares`` is :math:`\\lVert g \\rVert^2`."""
+    coef = clip_norm / (math.sqrt(squares) + 1e-6)
+    if coef < 1.0:
+        cast[0] = coef
         c = cast[0]
         for i in range(grad.size):
-            grad[i] = min(max(grad[i], -c), c)
-    if clip_norm > 0:
-        total = 0.0
-        for i in range(grad.size):
-            total += np.float64(grad[i]) * np.float64(grad[i])
-        coef = clip_norm / (math.sqrt(total) + 1e-6)
-        if coef < 1.0:
-            cast[0] = coef
-            c = cast[0]
-            for i in range(grad.size):
-                grad[i] *= c
+            grad[i] *= c
 
 
 @_jit
 def train_batches(*args: Any) -> tuple[int, float, int, float]:  # pragma: no cover
-    """Train the batches ``first_batch .. first_batch + n_batches - 1`` of an epoch.
+    """Train the batches ``first_batch .. first_batch + n_batches - 1`` of an epoch, or one thread's part of them.
 
     Batch ``b`` holds the samples ``order[b * batch_size : (b + 1) * batch_size]`` (the whole set,
     in its own order, when ``batch_size`` covers it). Returns ``(batches done, sum over batches
     of loss × batch size, correct predictions, loss of the batch that stopped the run)``: a
     batch whose loss is not finite stops before its backward pass, as the trainer's loop does.
+    A thread's part counts only its own rows' correct predictions; the rest is the whole batch's.
     Subnormal numbers are flushed to zero meanwhile (see :mod:`mlplab.training.fast.denormals`).
     """
     previous_mode = flush_denormals()
     result = _train_batches(*args)
     restore_denormals(previous_mode)
     return result
+
+
+@_jit
+def _span(size: int, part: int, n_parts: int) -> tuple[int, int]:  # pragma: no cover
+    """Thread ``part``'s share of ``size`` parameters: whole cache lines (16 values) where it splits."""
+    first = 0 if part == 0 else (size * part // n_parts) // 16 * 16
+    end = size if part == n_parts - 1 else (size * (part + 1) // n_parts) // 16 * 16
+    return first, end
 
 
 @_jit
@@ -185,22 +216,40 @@ def _train_batches(
     state: Any,
     clip_value: float,
     clip_norm: float,
+    n_parts: int,
+    partials: Any,
+    shared: Any,
+    sync: Any,
+    part: int,
 ) -> tuple[int, float, int, float]:  # pragma: no cover
+    """The loop itself; with ``n_parts`` threads, this is thread ``part``'s share of every step.
+
+    Each thread runs the forward and backward passes of its own rows of the batch (rows
+    ``m * part // n_parts`` on), adding their gradient into its own buffer (``grad`` for part 0,
+    ``partials[part - 1]`` for the others); once all have (a meeting, see :mod:`.sync`), each sums
+    the buffers over its own span of the parameters, in the order of the parts, then clips and
+    updates that span; the threads meet again before the next batch reads the weights. They
+    share their losses and squared norms through ``shared`` (a float64 slot each).
+    """
     n = x.shape[0]
     cast = np.empty_like(consts[:2])
     rows = np.empty(batch_size, dtype=np.intp)
     batch_labels = np.empty(batch_size if labels.size else 0, dtype=labels.dtype)
     n_layers = layers.shape[0]
+    own = grad if part == 0 else partials[part - 1]
+    first, end = _span(theta.size, part, n_parts)
+    meeting = 0
     total_loss, correct = 0.0, 0
     for b in range(n_batches):
         batch = first_batch + b
         start = batch * batch_size
         m = min(batch_size, n - start)
         whole = m == n
-        for r in range(m):
+        lo, hi = m * part // n_parts, m * (part + 1) // n_parts
+        for r in range(lo, hi):
             rows[r] = r if whole else order[start + r]
         if labels.size:
-            for r in range(m):
+            for r in range(lo, hi):
                 batch_labels[r] = labels[rows[r]]
         # forward
         d = x.shape[1]
@@ -208,57 +257,70 @@ def _train_batches(
             a = x
         else:
             a = work[: m * d].reshape((m, d))
-            for r in range(m):  # element by element: a row assignment checks for overlap and is slower
+            for r in range(lo, hi):  # element by element: a row assignment checks for overlap and is slower
                 source, target = x[rows[r]], a[r]
                 for j in range(d):
                     target[j] = source[j]
         for layer in range(n_layers):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
             w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
-            y = work[act_off : act_off + m * n_out].reshape((m, n_out))
-            np.dot(a, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), y)
+            y = work[act_off : act_off + m * n_out].reshape((m, n_out))[lo:hi]
+            if hi > lo:
+                np.dot(a[lo:hi], theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), y)
             if b_off >= 0:
                 bias = theta[b_off : b_off + n_out]
-                for r in range(m):
+                for r in range(hi - lo):
                     for j in range(n_out):
                         y[r, j] += bias[j]
             _activate(y, layers[layer, ACT], layer_values[layer, 0], consts)
+            full = work[act_off : act_off + m * n_out].reshape((m, n_out))
             if layers[layer, DROPOUT]:
                 out_off = layers[layer, OUT_OFF]
                 out = work[out_off : out_off + m * n_out].reshape((m, n_out))
                 threshold = np.uint32(layers[layer, THRESHOLD])
                 o = draw_offsets[b, layer]
-                _dropout(out, y, draws[o : o + m * n_out], threshold, layer_values[layer, 1], consts[ZERO])
+                mask = draws[o + lo * n_out : o + hi * n_out]
+                _dropout(out[lo:hi], y, mask, threshold, layer_values[layer, 1], consts[ZERO])
                 a = out
             else:
-                a = y
+                a = full
         # loss
         k = layers[n_layers - 1, N_OUT]
         g_off = layers[n_layers - 1, GRAD_OFF]
-        g = work[g_off : g_off + m * k].reshape((m, k))
+        g = work[g_off : g_off + m * k].reshape((m, k))[lo:hi]
         count = 1 if reduction == SUM else (m if reduction == PER_ROW else m * k)
         cast[0] = 1.0 / count
         cast[1] = 2.0 * (1.0 / count)
         if loss == SOFTMAX_CE:  # the kernel the loss class runs, on the batch's labels
-            value = _softmax_cross_entropy(a, batch_labels[:m], cast[0], g)
+            value = _softmax_cross_entropy(a[lo:hi], batch_labels[lo:hi], cast[0], g)
         else:
-            value = _loss(a, g, loss, targets, rows, cast[0], cast[1], consts)
+            value = _loss(a[lo:hi], g, loss, targets, rows[lo:hi], cast[0], cast[1], consts)
+        if n_parts > 1:
+            shared[part * STRIDE] = value
+            meeting += 1
+            meet(sync, part, n_parts, meeting)
+            value = 0.0
+            for p in range(n_parts):
+                value += shared[p * STRIDE]
         if not math.isfinite(value):
             return b, total_loss, correct, value
         total_loss += value * m
         if classify:
-            correct += _count_correct(a, batch_labels, targets, rows, loss == SOFTMAX_CE, count_threshold)
-        # backward
+            correct += _count_correct(
+                a[lo:hi], batch_labels[lo:hi], targets, rows[lo:hi], loss == SOFTMAX_CE, count_threshold
+            )
+        # backward, over this thread's rows into its own gradient buffer
         for layer in range(n_layers - 1, -1, -1):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
             w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
             g_off = layers[layer, GRAD_OFF]
-            g = work[g_off : g_off + m * n_out].reshape((m, n_out))
+            g = work[g_off : g_off + m * n_out].reshape((m, n_out))[lo:hi]
             if layers[layer, DROPOUT]:
                 o = draw_offsets[b, layer]
                 threshold = np.uint32(layers[layer, THRESHOLD])
-                _dropout_grad(g, draws[o : o + m * n_out], threshold, layer_values[layer, 1], consts[ZERO])
-            y = work[act_off : act_off + m * n_out].reshape((m, n_out))
+                mask = draws[o + lo * n_out : o + hi * n_out]
+                _dropout_grad(g, mask, threshold, layer_values[layer, 1], consts[ZERO])
+            y = work[act_off : act_off + m * n_out].reshape((m, n_out))[lo:hi]
             _activation_grad(g, y, layers[layer, ACT], layer_values[layer, 0], consts)
             if layer == 0:
                 a_in = x if whole else work[: m * d].reshape((m, d))
@@ -266,17 +328,47 @@ def _train_batches(
                 prev = layer - 1
                 prev_off = layers[prev, OUT_OFF] if layers[prev, DROPOUT] else layers[prev, ACT_OFF]
                 a_in = work[prev_off : prev_off + m * n_in].reshape((m, n_in))
-            _weight_gradient(a_in, g, grad[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
+            gw = own[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
+            if hi > lo:
+                _weight_gradient(a_in[lo:hi], g, gw)
+            else:
+                gw[:] = 0
             if b_off >= 0:
-                gb = grad[b_off : b_off + n_out]
+                gb = own[b_off : b_off + n_out]
                 gb[:] = 0
-                for r in range(m):
+                for r in range(hi - lo):
                     for j in range(n_out):
                         gb[j] += g[r, j]
-            if layer > 0:
+            if layer > 0 and hi > lo:
                 prev_g = layers[layer - 1, GRAD_OFF]
-                dx = work[prev_g : prev_g + m * n_in].reshape((m, n_in))
+                dx = work[prev_g : prev_g + m * n_in].reshape((m, n_in))[lo:hi]
                 np.dot(g, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)).T, dx)
-        _clip(grad, clip_value, clip_norm, cast)
-        _update(theta, grad, state, groups, hyper, hyper64, steps, optimizer, cast)
+        # the sum of the parts' gradients, then clipping and the update, over this thread's span
+        span = grad[first:end]
+        if n_parts > 1:
+            meeting += 1
+            meet(sync, part, n_parts, meeting)
+            for p in range(n_parts - 1):
+                other = partials[p, first:end]
+                for i in range(span.size):
+                    span[i] += other[i]
+        if clip_value > 0:
+            _clip_values(span, clip_value, cast)
+        if clip_norm > 0:
+            squares = _sum_of_squares(span)
+            if n_parts > 1:
+                shared[part * STRIDE + 1] = squares
+                meeting += 1
+                meet(sync, part, n_parts, meeting)
+                squares = 0.0
+                for p in range(n_parts):
+                    squares += shared[p * STRIDE + 1]
+            _scale_to_norm(span, clip_norm, squares, cast)
+        _update(theta, grad, state, groups, hyper, hyper64, steps, optimizer, cast, first, end)
+        if n_parts > 1:
+            meeting += 1
+            meet(sync, part, n_parts, meeting)
+        if part == 0:
+            for gi in range(steps.size):
+                steps[gi] += 1
     return n_batches, total_loss, correct, 0.0

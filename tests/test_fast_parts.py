@@ -1,0 +1,151 @@
+"""The compiled loop with each batch split between threads trains as the general path does.
+
+The number of parts follows the BLAS threads, the cores and the batch; these tests fix all
+three (three threads, three cores, two rows a part at least) so that the tiny data sets below
+are split on any machine, parts with no rows of a short last batch included.
+"""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from mlplab import MLP
+from mlplab.training import Callback, Trainer, TrainingDiverged
+from mlplab.training.fast import parts
+from test_fast_path import CASES, N, assert_same_training, data, train
+
+PARTS = 3
+
+
+@pytest.fixture
+def in_parts(monkeypatch):
+    """Three BLAS threads, three cores, two rows a part at least; yields the parts of each run of batches."""
+    used: list[int] = []
+    run = parts.run_in_parts
+
+    def counting(function, args, n_parts):
+        used.append(n_parts)
+        return run(function, args, n_parts)
+
+    monkeypatch.setattr(parts, "MIN_ROWS_PER_PART", 2)
+    monkeypatch.setattr(parts, "_cores", lambda: PARTS)
+    monkeypatch.setattr(parts, "run_in_parts", counting)
+    with threadpool_limits(PARTS, user_api="blas"):
+        yield used
+
+
+def blas_threads():
+    return {library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"}
+
+
+def expected_parts(options):
+    size = min(options.get("batch_size", 7) or N, N)
+    return max(1, min(PARTS, size // 2))
+
+
+@pytest.mark.parametrize("net, options, targets", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_in_parts_the_fast_path_trains_as_the_general_path(in_parts, net, options, targets):
+    compiled = train(True, net, options, targets)
+    assert set(in_parts) == {expected_parts(options)}
+    general = train(False, net, options, targets)
+    assert_same_training(compiled, general, rtol=2e-5, atol=2e-6)
+
+
+def test_the_same_parts_give_the_same_numbers_every_run(in_parts):
+    case = {"dropout": 0.2}, {"optimizer": "adam", "lr": 0.01, "clip_norm": 0.5}, "labels"
+    first, second = train(True, *case), train(True, *case)
+    assert set(in_parts) == {PARTS}
+    for a, b in zip(first.model.parameters(), second.model.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+@pytest.mark.parametrize("batch_size", [8, 11])
+def test_a_last_batch_shorter_than_the_parts_leaves_some_parts_without_rows(in_parts, batch_size):
+    """90 = 11 * 8 + 2 and 8 * 11 + 2: the last batch's two rows go to two of the three parts."""
+    options = {"optimizer": "sgd", "lr": 0.05, "batch_size": batch_size, "optimizer_options": {"momentum": 0.9}}
+    compiled = train(True, {}, options, "labels")
+    assert set(in_parts) == {PARTS}
+    assert_same_training(compiled, train(False, {}, options, "labels"), rtol=2e-5, atol=2e-6)
+
+
+class RecordsBlasThreads(Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_batches_end(self, batch, count, logs):
+        self.seen.append(blas_threads())
+
+
+def test_blas_runs_on_one_thread_during_the_epoch_and_gets_its_threads_back(in_parts):
+    x, y = data("labels")
+    recorder = RecordsBlasThreads()
+    Trainer(MLP([6, 10, 3], rng=1), batch_size=9, verbose=0, rng=2, callbacks=[recorder]).fit(x, y, epochs=2)
+    assert in_parts and recorder.seen == [{1}] * len(recorder.seen)
+    assert blas_threads() == {PARTS}
+
+
+def test_divergence_in_parts_is_reported_and_rolls_the_epoch_back(in_parts):
+    x, y = data("regression")
+    model = MLP([6, 10, 2], rng=1)
+    trainer = Trainer(model, loss="mse", optimizer="sgd", lr=1e3, batch_size=7, verbose=0, rng=2, fast_path=True)
+    start = [p.value.copy() for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match=r"loss became (inf|nan) at epoch 1, batch \d+"):
+        trainer.fit(x, y, epochs=3)
+    assert set(in_parts) == {PARTS}
+    for p, before in zip(model.parameters(), start):
+        np.testing.assert_array_equal(p.value, before)
+    assert blas_threads() == {PARTS}
+
+
+def test_two_trainers_in_parts_in_two_threads_train_as_they_do_one_after_the_other(in_parts):
+    def run(results, key, seed):
+        x, y = data("labels", seed=seed)
+        x, y = np.repeat(x, 40, axis=0), np.repeat(y, 40, axis=0)
+        model = MLP([6, 10, 3], dropout=0.2, rng=seed)
+        Trainer(model, optimizer="adam", lr=0.01, batch_size=12, verbose=0, rng=seed).fit(x, y, epochs=2)
+        results[key] = [p.value.copy() for p in model.parameters()]
+
+    alone: dict = {}
+    run(alone, 0, 0)
+    run(alone, 1, 1)
+    together: dict = {}
+    threads = [threading.Thread(target=run, args=(together, k, k)) for k in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(in_parts) == {PARTS}
+    for key in (0, 1):
+        for a, b in zip(together[key], alone[key]):
+            np.testing.assert_array_equal(a, b)
+    assert blas_threads() == {PARTS}
+
+
+def test_parts_are_all_finished_before_ctrl_c_reaches_the_caller():
+    """Part 0 is interrupted while part 1 still works: the interruption waits for part 1."""
+    started, finished = threading.Event(), []
+
+    def work(part):
+        if part == 0:
+            started.wait()
+            raise KeyboardInterrupt
+        started.set()
+        time.sleep(0.2)  # part 1 is still running when part 0 raises
+        finished.append(part)
+        return part
+
+    with pytest.raises(KeyboardInterrupt):
+        parts.run_in_parts(work, (), 2)
+    assert finished == [1]
+
+
+def test_one_part_where_blas_has_one_thread_or_the_batch_is_small():
+    with threadpool_limits(1, user_api="blas"), parts.blas_for_parts(10_000) as n_parts:
+        assert n_parts == 1
+    with parts.blas_for_parts(parts.MIN_ROWS_PER_PART * 2 - 1) as n_parts:
+        assert n_parts == 1
