@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ... import kernels
+from .blas import weight_gradient_rows
 from .denormals import flush_denormals, restore_denormals
 from .elementwise import (
     PER_ROW,
@@ -57,19 +58,6 @@ W_OFF, B_OFF, N_IN, N_OUT, ACT, DROPOUT, THRESHOLD, OUT_OFF, ACT_OFF, GRAD_OFF =
 #   Adagrad: H1 lr_decay, H2 eps;  Adadelta: H1 rho, H2 1 - rho, H3 eps
 LO, HI, FLAG_A, FLAG_B = range(4)
 LR, WD, L1, DECAY, H1, H2, H3, H4, H5 = range(9)
-
-
-@_jit
-def _weight_gradient(a: Any, g: Any, out: Any) -> None:  # pragma: no cover
-    """``out = a.T @ g``; for one sample the outer product in a loop, twice as fast as BLAS and the same numbers."""
-    if a.shape[0] > 1:
-        np.dot(a.T, g, out)
-        return
-    n = g.shape[1]
-    for i in range(a.shape[1]):
-        row, ai = out[i], a[0, i]  # a row view: a computed flat index would not vectorize
-        for j in range(n):
-            row[j] = ai * g[0, j]
 
 
 @_jit
@@ -180,14 +168,6 @@ def train_batches(*args: Any) -> tuple[int, float, int, float]:  # pragma: no co
 
 
 @_jit
-def _span(size: int, part: int, n_parts: int) -> tuple[int, int]:  # pragma: no cover
-    """Thread ``part``'s share of ``size`` parameters: whole cache lines (16 values) where it splits."""
-    first = 0 if part == 0 else (size * part // n_parts) // 16 * 16
-    end = size if part == n_parts - 1 else (size * (part + 1) // n_parts) // 16 * 16
-    return first, end
-
-
-@_jit
 def _train_batches(
     x: Any,
     labels: Any,
@@ -216,28 +196,28 @@ def _train_batches(
     state: Any,
     clip_value: float,
     clip_norm: float,
-    n_parts: int,
-    partials: Any,
+    spans: Any,
     shared: Any,
     sync: Any,
     part: int,
 ) -> tuple[int, float, int, float]:  # pragma: no cover
-    """The loop itself; with ``n_parts`` threads, this is thread ``part``'s share of every step.
+    """The loop itself; with several threads (``spans`` has one more element than there are), thread ``part``'s share.
 
-    Each thread runs the forward and backward passes of its own rows of the batch (rows
-    ``m * part // n_parts`` on), adding their gradient into its own buffer (``grad`` for part 0,
-    ``partials[part - 1]`` for the others); once all have (a meeting, see :mod:`.sync`), each sums
-    the buffers over its own span of the parameters, in the order of the parts, then clips and
-    updates that span; the threads meet again before the next batch reads the weights. They
-    share their losses and squared norms through ``shared`` (a float64 slot each).
+    Each thread runs the forward pass, the loss and the backward pass of the deltas on its own
+    rows of the batch (rows ``m * part // n_parts`` on); once all have (a meeting, see
+    :mod:`.sync`), each computes the gradient of its own span ``spans[part] .. spans[part + 1] - 1``
+    of the packed parameters (whole weight rows and biases) over all the rows, clips and updates
+    it; the threads meet again before the next batch reads the weights. They share their losses
+    and squared norms through ``shared`` (a float64 slot each). One thread runs the same steps
+    without meeting.
     """
     n = x.shape[0]
     cast = np.empty_like(consts[:2])
     rows = np.empty(batch_size, dtype=np.intp)
     batch_labels = np.empty(batch_size if labels.size else 0, dtype=labels.dtype)
     n_layers = layers.shape[0]
-    own = grad if part == 0 else partials[part - 1]
-    first, end = _span(theta.size, part, n_parts)
+    n_parts = spans.size - 1
+    first, end = spans[part], spans[part + 1]
     meeting = 0
     total_loss, correct = 0.0, 0
     for b in range(n_batches):
@@ -309,11 +289,10 @@ def _train_batches(
             correct += _count_correct(
                 a[lo:hi], batch_labels[lo:hi], targets, rows[lo:hi], loss == SOFTMAX_CE, count_threshold
             )
-        # backward, over this thread's rows into its own gradient buffer
+        # backward: the deltas of this thread's rows
         for layer in range(n_layers - 1, -1, -1):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
-            w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
-            g_off = layers[layer, GRAD_OFF]
+            g_off, act_off = layers[layer, GRAD_OFF], layers[layer, ACT_OFF]
             g = work[g_off : g_off + m * n_out].reshape((m, n_out))[lo:hi]
             if layers[layer, DROPOUT]:
                 o = draw_offsets[b, layer]
@@ -322,36 +301,36 @@ def _train_batches(
                 _dropout_grad(g, mask, threshold, layer_values[layer, 1], consts[ZERO])
             y = work[act_off : act_off + m * n_out].reshape((m, n_out))[lo:hi]
             _activation_grad(g, y, layers[layer, ACT], layer_values[layer, 0], consts)
+            if layer > 0 and hi > lo:
+                w_off = layers[layer, W_OFF]
+                prev_g = layers[layer - 1, GRAD_OFF]
+                dx = work[prev_g : prev_g + m * n_in].reshape((m, n_in))[lo:hi]
+                np.dot(g, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)).T, dx)
+        if n_parts > 1:
+            meeting += 1
+            meet(sync, part, n_parts, meeting)
+        # the gradient of this thread's span over all the rows, then clipping and the update
+        for layer in range(n_layers):
+            n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
+            w_off, b_off, g_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, GRAD_OFF]
+            g = work[g_off : g_off + m * n_out].reshape((m, n_out))
             if layer == 0:
                 a_in = x if whole else work[: m * d].reshape((m, d))
             else:
                 prev = layer - 1
                 prev_off = layers[prev, OUT_OFF] if layers[prev, DROPOUT] else layers[prev, ACT_OFF]
                 a_in = work[prev_off : prev_off + m * n_in].reshape((m, n_in))
-            gw = own[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
-            if hi > lo:
-                _weight_gradient(a_in[lo:hi], g, gw)
-            else:
-                gw[:] = 0
-            if b_off >= 0:
-                gb = own[b_off : b_off + n_out]
+            row_first = (min(max(first, w_off), w_off + n_in * n_out) - w_off) // n_out
+            row_end = (min(max(end, w_off), w_off + n_in * n_out) - w_off) // n_out
+            gw = grad[w_off : w_off + n_in * n_out].reshape((n_in, n_out))
+            weight_gradient_rows(a_in, g, gw, row_first, row_end)
+            if first <= b_off < end:
+                gb = grad[b_off : b_off + n_out]
                 gb[:] = 0
-                for r in range(hi - lo):
+                for r in range(m):
                     for j in range(n_out):
                         gb[j] += g[r, j]
-            if layer > 0 and hi > lo:
-                prev_g = layers[layer - 1, GRAD_OFF]
-                dx = work[prev_g : prev_g + m * n_in].reshape((m, n_in))[lo:hi]
-                np.dot(g, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)).T, dx)
-        # the sum of the parts' gradients, then clipping and the update, over this thread's span
         span = grad[first:end]
-        if n_parts > 1:
-            meeting += 1
-            meet(sync, part, n_parts, meeting)
-            for p in range(n_parts - 1):
-                other = partials[p, first:end]
-                for i in range(span.size):
-                    span[i] += other[i]
         if clip_value > 0:
             _clip_values(span, clip_value, cast)
         if clip_norm > 0:

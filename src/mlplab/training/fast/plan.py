@@ -79,6 +79,25 @@ class Plan:
         samples = min(_CHUNK_SAMPLES, _CHUNK_DRAWS // max(1, dropped_units))
         return max(1, samples // batch_size)
 
+    def spans(self, n_parts: int) -> np.ndarray:
+        """Where each of ``n_parts`` threads' shares of the packed parameters start, and the end.
+
+        The shares are about equal and made of whole weight rows and biases: a thread computes
+        the gradient of its share as rows of a product (see :mod:`mlplab.training.fast.blas`).
+        """
+        size = self.theta.size
+        starts = [np.array([size])]
+        for w_off, b_off, n_in, n_out in self.layers[:, :4]:
+            starts.append(np.arange(w_off, w_off + n_in * n_out, n_out))
+            starts.append(np.array([b_off] if b_off >= 0 else [], dtype=np.int64))
+        cuts = np.unique(np.concatenate(starts))
+        ideal = size * np.arange(n_parts + 1) // n_parts
+        nearest = np.clip(np.searchsorted(cuts, ideal), 0, cuts.size - 1)
+        below = cuts[np.maximum(nearest - 1, 0)]
+        bounds = np.where(np.abs(below - ideal) < np.abs(cuts[nearest] - ideal), below, cuts[nearest])
+        bounds[0], bounds[-1] = 0, size
+        return np.maximum.accumulate(bounds).astype(np.int64)
+
     def work_size(self, batch_size: int, n_features: int, whole: bool) -> int:
         """Elements of the scratch array for batches of ``batch_size``; sets the offsets in ``layers``."""
         offset = 0 if whole else batch_size * n_features
