@@ -49,6 +49,7 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     total_loss, correct, seen = 0.0, 0, 0
     with parts.blas_for_parts(size) as n_parts:
         spans = plan.spans(n_parts)
+        partials = np.empty((n_parts if n_parts > 1 else 0, size * int(plan.layers[0, 3])), dtype=dtype)
         try:
             for first in range(0, n_batches, per_call):
                 count = min(per_call, n_batches - first)
@@ -59,7 +60,7 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
                     plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
                     plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
                     plan.clip_value, plan.clip_norm,
-                    spans, np.zeros(STRIDE * n_parts), np.zeros(STRIDE * n_parts, dtype=np.int64),
+                    spans, partials, np.zeros(STRIDE * n_parts), np.zeros(STRIDE * n_parts, dtype=np.int64),
                 )  # fmt: skip
                 results = parts.run_in_parts(loop.train_batches, args, n_parts)
                 done, loss_sum, _, bad = results[0]

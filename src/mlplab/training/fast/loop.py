@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ... import kernels
-from .blas import weight_gradient_rows
+from .blas import product_over_rows, weight_gradient_rows
 from .denormals import flush_denormals, restore_denormals
 from .elementwise import (
     PER_ROW,
@@ -197,6 +197,7 @@ def _train_batches(
     clip_value: float,
     clip_norm: float,
     spans: Any,
+    partials: Any,
     shared: Any,
     sync: Any,
     part: int,
@@ -226,26 +227,51 @@ def _train_batches(
         m = min(batch_size, n - start)
         whole = m == n
         lo, hi = m * part // n_parts, m * (part + 1) // n_parts
-        for r in range(lo, hi):
+        for r in range(m):
             rows[r] = r if whole else order[start + r]
         if labels.size:
             for r in range(lo, hi):
                 batch_labels[r] = labels[rows[r]]
-        # forward
+        # forward: with several threads, each gathers and multiplies the inputs of its span of the first weights
         d = x.shape[1]
+        n_first = layers[0, N_OUT]
+        w_first = layers[0, W_OFF]
+        k_lo = (min(max(first, w_first), w_first + d * n_first) - w_first) // n_first
+        k_hi = (min(max(end, w_first), w_first + d * n_first) - w_first) // n_first
         if whole:
             a = x
         else:
             a = work[: m * d].reshape((m, d))
-            for r in range(lo, hi):  # element by element: a row assignment checks for overlap and is slower
+            gather_lo, gather_hi = (lo, hi) if n_parts == 1 else (0, m)
+            for r in range(
+                gather_lo, gather_hi
+            ):  # element by element: a row assignment checks for overlap and is slower
                 source, target = x[rows[r]], a[r]
-                for j in range(d):
+                for j in range(k_lo, k_hi):
                     target[j] = source[j]
+        if n_parts > 1:
+            product_over_rows(
+                a,
+                theta[w_first : w_first + d * n_first].reshape((d, n_first)),
+                partials[part, : m * n_first].reshape((m, n_first)),
+                k_lo,
+                k_hi,
+            )
+            meeting += 1
+            meet(sync, part, n_parts, meeting)
         for layer in range(n_layers):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
             w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
             y = work[act_off : act_off + m * n_out].reshape((m, n_out))[lo:hi]
-            if hi > lo:
+            if layer == 0 and n_parts > 1:  # the sum of the threads' products, in their order
+                for r in range(lo, hi):
+                    target = y[r - lo]
+                    for j in range(n_out):
+                        target[j] = partials[0, r * n_out + j]
+                    for p in range(1, n_parts):
+                        for j in range(n_out):
+                            target[j] += partials[p, r * n_out + j]
+            elif hi > lo:
                 np.dot(a[lo:hi], theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)), y)
             if b_off >= 0:
                 bias = theta[b_off : b_off + n_out]
