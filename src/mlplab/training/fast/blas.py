@@ -115,7 +115,7 @@ def weight_gradient_rows(a: Any, g: Any, out: Any, first: int, end: int) -> None
             for j in range(n_out):
                 row[j] = ai * g[0, j]
         return
-    _gemm_nt(n_out, end - first, m, g.reshape(-1), 0, n_out, a.reshape(-1), first, n_in, out.reshape(-1), first * n_out)  # type: ignore[call-arg]
+    _gemm_nt(n_out, end - first, m, g.reshape(-1), 0, n_out, a.reshape(-1), first, n_in, out.reshape(-1), first * n_out)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -132,4 +132,4 @@ def product_over_rows(a: Any, w: Any, out: Any, first: int, end: int) -> None:  
     if end <= first:
         out[:] = 0
         return
-    _gemm_nn(n_out, m, end - first, w.reshape(-1), first * n_out, n_out, a.reshape(-1), first, n_in, out.reshape(-1), 0)  # type: ignore[call-arg]
+    _gemm_nn(n_out, m, end - first, w.reshape(-1), first * n_out, n_out, a.reshape(-1), first, n_in, out.reshape(-1), 0)
