@@ -49,7 +49,9 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     total_loss, correct, seen = 0.0, 0, 0
     with parts.blas_for_parts(size) as n_parts:
         spans = plan.spans(n_parts)
-        partials = np.empty((n_parts if n_parts > 1 else 0, size * int(plan.layers[0, 3])), dtype=dtype)
+        shortest = n - (n_batches - 1) * size  # the last batch
+        split_inputs = n_parts > 1 and min(size, shortest) <= d  # as the loop decides for some batch
+        partials = np.empty((n_parts if split_inputs else 0, size * int(plan.layers[0, 3])), dtype=dtype)
         try:
             for first in range(0, n_batches, per_call):
                 count = min(per_call, n_batches - first)
