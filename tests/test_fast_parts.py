@@ -149,3 +149,34 @@ def test_one_part_where_blas_has_one_thread_or_the_batch_is_small():
         assert n_parts == 1
     with parts.blas_for_parts(parts.MIN_ROWS_PER_PART * 2 - 1) as n_parts:
         assert n_parts == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_products_on_spans_of_rows_equal_numpys(dtype):
+    from mlplab.training.fast.blas import product_over_rows, weight_gradient_rows
+
+    rng = np.random.default_rng(0)
+    a, w, g = (rng.normal(size=shape).astype(dtype) for shape in ((5, 9), (9, 4), (5, 4)))
+    out = np.full((5, 4), np.nan, dtype=dtype)
+    product_over_rows(a, w, out, 2, 7)
+    np.testing.assert_allclose(out, a[:, 2:7] @ w[2:7], rtol=1e-6)
+    product_over_rows(a, w, out, 3, 3)
+    assert not out.any()  # no inputs: zero
+    gradient = np.full((9, 4), np.nan, dtype=dtype)
+    weight_gradient_rows(a, g, gradient, 2, 7)
+    np.testing.assert_allclose(gradient[2:7], (a.T @ g)[2:7], rtol=1e-6)
+    assert np.isnan(gradient[:2]).all() and np.isnan(gradient[7:]).all()  # other rows untouched
+    weight_gradient_rows(a[:1], g[:1], gradient, 0, 9)  # one sample: the outer product
+    np.testing.assert_array_equal(gradient, np.outer(a[0], g[0]))
+
+
+def test_gathering_copies_the_rows_and_columns_asked_for_and_nothing_else():
+    from mlplab.training.fast.gather import gather_rows
+
+    x = np.arange(40 * 50, dtype=np.float32).reshape(40, 50)
+    rows = np.array([7, 3, 39, 0, 12, 5, 7, 21], dtype=np.intp)
+    out = np.full((8, 50), -1.0, dtype=np.float32)
+    gather_rows(x, rows, out, 1, 7, 10, 45)
+    expected = np.full((8, 50), -1.0, dtype=np.float32)
+    expected[1:7, 10:45] = x[rows[1:7], 10:45]
+    np.testing.assert_array_equal(out, expected)

@@ -36,6 +36,7 @@ from .elementwise import (
     _jit,
     _loss,
 )
+from .gather import gather_rows
 from .sync import STRIDE, meet
 
 # the optimizers' own update kernels, one pass each (see mlplab.kernels)
@@ -251,10 +252,7 @@ def _train_batches(
         else:
             a = work[: m * d].reshape((m, d))
             row_lo, row_hi, column_lo, column_hi = (0, m, k_lo, k_hi) if split_inputs else (lo, hi, 0, d)
-            for r in range(row_lo, row_hi):  # element by element: a row assignment checks for overlap and is slower
-                source, target = x[rows[r]], a[r]
-                for j in range(column_lo, column_hi):
-                    target[j] = source[j]
+            gather_rows(x, rows, a, row_lo, row_hi, column_lo, column_hi)
         if split_inputs:
             product_over_rows(
                 a,
