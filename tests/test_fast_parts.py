@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from mlplab import MLP
 from mlplab.training import Callback, Trainer, TrainingDiverged
 from mlplab.training.fast import parts
+from mlplab.training.fast.sync import meet, slots
 from test_fast_path import CASES, N, assert_same_training, data, train
 
 PARTS = 3
@@ -28,9 +29,9 @@ def in_parts(monkeypatch):
     used: list[int] = []
     run = parts.run_in_parts
 
-    def counting(function, args, n_parts):
+    def counting(function, args, n_parts, sync):
         used.append(n_parts)
-        return run(function, args, n_parts)
+        return run(function, args, n_parts, sync)
 
     monkeypatch.setattr(parts, "MIN_ROWS_PER_PART", 2)
     monkeypatch.setattr(parts, "_cores", lambda: PARTS)
@@ -140,8 +141,32 @@ def test_parts_are_all_finished_before_ctrl_c_reaches_the_caller():
         return part
 
     with pytest.raises(KeyboardInterrupt):
-        parts.run_in_parts(work, (), 2)
+        parts.run_in_parts(work, (), 2, slots(2))
     assert finished == [1]
+
+
+@pytest.mark.parametrize("failing", [0, 1, 2])
+def test_a_part_that_fails_releases_the_others_from_their_meeting(failing):
+    """Without the failure slot, the parts left waiting for the failed one would spin forever."""
+    sync, met = slots(3), []
+
+    def work(part):
+        if part == failing:
+            raise ValueError(f"part {part} failed")
+        met.append(meet(sync, part, 3, 1))
+        return part
+
+    outcome: list = []
+
+    def call():
+        with pytest.raises(ValueError, match=f"part {failing} failed"):
+            parts.run_in_parts(work, (), 3, sync)
+        outcome.append("raised")
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(timeout=600)  # a hang, not a slow machine, is what this waits out
+    assert outcome == ["raised"] and met == [False, False]
 
 
 def test_one_part_where_blas_has_one_thread_or_the_batch_is_small():
@@ -180,3 +205,29 @@ def test_gathering_copies_the_rows_and_columns_asked_for_and_nothing_else():
     expected = np.full((8, 50), -1.0, dtype=np.float32)
     expected[1:7, 10:45] = x[rows[1:7], 10:45]
     np.testing.assert_array_equal(out, expected)
+
+
+def _train_in_parts(queue):
+    x, y = data("labels")
+    trainer = Trainer(MLP([6, 10, 3], rng=1), batch_size=9, verbose=0, rng=2)
+    trainer.fit(x, y, epochs=2)
+    queue.put(trainer.epoch_path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX")
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # JAX's, where another test started it
+def test_a_process_forked_after_training_in_parts_trains_in_parts_too():
+    """The helper threads are not copied by fork: the child makes its own instead of waiting forever."""
+    import multiprocessing
+
+    x, y = data("labels")
+    Trainer(MLP([6, 10, 3], rng=1), batch_size=9, verbose=0, rng=2).fit(x, y, epochs=1)  # helper threads exist
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_train_in_parts, args=(queue,))
+    child.start()
+    child.join(timeout=600)  # a hang, not a slow machine, is what this waits out
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+    assert queue.get(timeout=10) == "compiled"

@@ -4,7 +4,8 @@ Small batches are dominated by the cost of calling NumPy, not by arithmetic: at 
 step of the general loop spends about four times as long in Python as in its matrix
 products, and at batch 1 far more. The compiled loop gathers each batch, runs the forward
 pass, the loss, the backward pass, the clipping and the optimizer's update for many batches
-without returning to Python.
+without returning to Python, on every core the process was given: each batch is split between
+threads (:mod:`mlplab.training.fast.parts`).
 
 It is a fast path, not a second definition: the readable NumPy layers, losses and optimizers
 stay the reference, the loop repeats their arithmetic in the model's dtype with the same random

@@ -29,7 +29,7 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     progress bar) hear of them, and Ctrl-C is taken.
     """
     from . import loop  # compiles (or loads from the cache) on first use
-    from .sync import STRIDE
+    from .sync import STRIDE, slots
 
     n, d = x.shape
     size = n if trainer.batch_size is None else min(trainer.batch_size, n)
@@ -56,15 +56,16 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
             for first in range(0, n_batches, per_call):
                 count = min(per_call, n_batches - first)
                 draws, offsets = _dropout_draws(plan, first, count, size, n)
+                sync = slots(n_parts)
                 args = (
                     x, labels, targets, order, first, count, size,
                     plan.theta, plan.grad, plan.layers, plan.layer_values, work, draws, offsets,
                     plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
                     plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
                     plan.clip_value, plan.clip_norm,
-                    spans, partials, np.zeros(STRIDE * n_parts), np.zeros(STRIDE * n_parts, dtype=np.int64),
+                    spans, partials, np.zeros(STRIDE * n_parts), sync,
                 )  # fmt: skip
-                results = parts.run_in_parts(loop.train_batches, args, n_parts)
+                results = parts.run_in_parts(loop.train_batches, args, n_parts, sync)
                 done, loss_sum, _, bad = results[0]
                 total_loss += loss_sum
                 correct += sum(result[2] for result in results)

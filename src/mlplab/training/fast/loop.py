@@ -210,7 +210,8 @@ def _train_batches(
     :mod:`.sync`), each computes the gradient of its own span ``spans[part] .. spans[part + 1] - 1``
     of the packed parameters (whole weight rows and biases) over all the rows, clips and updates
     it; the threads meet again before the next batch reads the weights. They share their losses
-    and squared norms through ``shared`` (a float64 slot each).
+    and squared norms through ``shared`` (a float64 slot each). When another thread has failed,
+    a meeting says so and this one returns at once (its result is not used: the error is raised).
 
     A batch with no more rows than inputs takes its first product by inputs instead: each thread
     gathers the inputs of its own rows of the first weights for every row of the batch and
@@ -262,7 +263,8 @@ def _train_batches(
                 k_hi,
             )
             meeting += 1
-            meet(sync, part, n_parts, meeting)
+            if not meet(sync, part, n_parts, meeting):
+                return b, total_loss, correct, math.nan
         for layer in range(n_layers):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
             w_off, b_off, act_off = layers[layer, W_OFF], layers[layer, B_OFF], layers[layer, ACT_OFF]
@@ -308,7 +310,8 @@ def _train_batches(
         if n_parts > 1:
             shared[part * STRIDE] = value
             meeting += 1
-            meet(sync, part, n_parts, meeting)
+            if not meet(sync, part, n_parts, meeting):
+                return b, total_loss, correct, math.nan
             value = 0.0
             for p in range(n_parts):
                 value += shared[p * STRIDE]
@@ -338,7 +341,8 @@ def _train_batches(
                 np.dot(g, theta[w_off : w_off + n_in * n_out].reshape((n_in, n_out)).T, dx)
         if n_parts > 1:
             meeting += 1
-            meet(sync, part, n_parts, meeting)
+            if not meet(sync, part, n_parts, meeting):
+                return b, total_loss, correct, math.nan
         # the gradient of this thread's span over all the rows, then clipping and the update
         for layer in range(n_layers):
             n_in, n_out = layers[layer, N_IN], layers[layer, N_OUT]
@@ -368,7 +372,8 @@ def _train_batches(
             if n_parts > 1:
                 shared[part * STRIDE + 1] = squares
                 meeting += 1
-                meet(sync, part, n_parts, meeting)
+                if not meet(sync, part, n_parts, meeting):
+                    return b, total_loss, correct, math.nan
                 squares = 0.0
                 for p in range(n_parts):
                     squares += shared[p * STRIDE + 1]
@@ -376,7 +381,8 @@ def _train_batches(
         _update(theta, grad, state, groups, hyper, hyper64, steps, optimizer, cast, first, end)
         if n_parts > 1:
             meeting += 1
-            meet(sync, part, n_parts, meeting)
+            if not meet(sync, part, n_parts, meeting):
+                return b, total_loss, correct, math.nan
         if part == 0:
             for gi in range(steps.size):
                 steps[gi] += 1

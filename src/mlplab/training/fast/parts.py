@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
 MIN_ROWS_PER_PART = 1
@@ -35,6 +36,16 @@ _controller: ThreadpoolController | None = None
 _helpers: concurrent.futures.ThreadPoolExecutor | None = None
 _users = 0  # epochs running in parts now, in every thread
 _saved_threads: dict[str, int] = {}  # each BLAS library's threads before the first of them
+
+
+def _forget_threads() -> None:
+    """In a child process made by ``fork``: no helper threads (they were not copied), no epoch running."""
+    global _lock, _helpers, _users
+    _lock, _helpers, _users = threading.Lock(), None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
 
 
 def _blas_libraries() -> list[Any]:
@@ -83,21 +94,33 @@ def blas_for_parts(batch_size: int) -> Iterator[int]:
                     library.set_num_threads(_saved_threads.get(library.filepath, library.num_threads))
 
 
-def run_in_parts(function: Any, args: tuple[Any, ...], parts: int) -> list[Any]:
+def run_in_parts(function: Any, args: tuple[Any, ...], parts: int, sync: np.ndarray) -> list[Any]:
     """``function(*args, part)`` for every part at once, part 0 on this thread; their results in order.
 
     Waits for every part before returning or raising, Ctrl-C included (taken once all are done):
-    a part still running would go on changing the weights.
+    a part still running would go on changing the weights. A part that raises tells the others
+    through ``sync`` (:func:`.sync.abort`), so that none waits for it forever; the first error
+    is raised once all have stopped.
     """
+    from .sync import abort
+
     global _helpers
     with _lock:
         if _helpers is None:
             _helpers = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="mlplab-part")
         helpers = _helpers
-    futures = [helpers.submit(function, *(*args, part)) for part in range(1, parts)]
+
+    def guarded(part: int) -> Any:
+        try:
+            return function(*args, part)
+        except BaseException:
+            abort(sync)
+            raise
+
+    futures = [helpers.submit(guarded, part) for part in range(1, parts)]
     interrupted: BaseException | None = None
     try:
-        first = function(*args, 0)
+        first = guarded(0)
     finally:
         for future in futures:
             while True:

@@ -8,7 +8,7 @@ partner was preempted on a busy machine) yields the processor between looks.
 
 ``sync`` is an ``int64`` array with a slot per thread, :data:`STRIDE` elements apart so that
 no two slots share a cache line; slot ``part`` holds the number of meetings that thread has
-reached. Stores release and loads acquire, so whatever a thread wrote before it arrived is
+reached, and one more slot says whether a thread has failed. Stores release and loads acquire, so whatever a thread wrote before it arrived is
 visible to the others once they see it arrive.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
@@ -67,12 +68,29 @@ def _yield_processor(typingctx: Any) -> Any:  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def meet(sync: Any, part: int, n_parts: int, meeting: int) -> None:  # pragma: no cover
-    """Arrive at meeting number ``meeting`` (1, 2, ...) and wait until every thread has arrived."""
+def meet(sync: Any, part: int, n_parts: int, meeting: int) -> bool:  # pragma: no cover
+    """Arrive at meeting number ``meeting`` (1, 2, ...) and wait until every thread has arrived.
+
+    Returns False, without waiting further, once a thread has failed (slot ``n_parts``, see
+    :func:`abort`): the others return then instead of waiting for it forever.
+    """
     _store_release(sync, part * STRIDE, meeting)  # type: ignore[call-arg]
     for other in range(n_parts):
         spins = 0
         while _load_acquire(sync, other * STRIDE) < meeting:
+            if _load_acquire(sync, n_parts * STRIDE) != 0:
+                return False
             spins += 1
             if spins > SPINS_BEFORE_YIELD:
                 _yield_processor()
+    return True
+
+
+def slots(n_parts: int) -> np.ndarray:
+    """A fresh ``sync`` array for ``n_parts`` threads: a slot each, and the failure slot after them."""
+    return np.zeros(STRIDE * (n_parts + 1), dtype=np.int64)
+
+
+def abort(sync: np.ndarray) -> None:
+    """Tell the threads waiting at a meeting that one of them failed: they stop waiting."""
+    sync[-STRIDE] = 1
