@@ -18,7 +18,7 @@ from mlplab import MLP
 from mlplab.training import Callback, Trainer, TrainingDiverged
 from mlplab.training.fast import parts
 from mlplab.training.fast.sync import meet, slots
-from test_fast_path import CASES, N, assert_same_training, data, train
+from test_fast_path import CASES, N, assert_same_training, data, train, trained_in_two_threads_and_one_after_the_other
 
 PARTS = 3
 
@@ -104,25 +104,10 @@ def test_divergence_in_parts_is_reported_and_rolls_the_epoch_back(in_parts):
 
 
 def test_two_trainers_in_parts_in_two_threads_train_as_they_do_one_after_the_other(in_parts):
-    def run(results, key, seed):
-        x, y = data("labels", seed=seed)
-        x, y = np.repeat(x, 40, axis=0), np.repeat(y, 40, axis=0)
-        model = MLP([6, 10, 3], dropout=0.2, rng=seed)
-        Trainer(model, optimizer="adam", lr=0.01, batch_size=12, verbose=0, rng=seed).fit(x, y, epochs=2)
-        results[key] = [p.value.copy() for p in model.parameters()]
-
-    alone: dict = {}
-    run(alone, 0, 0)
-    run(alone, 1, 1)
-    together: dict = {}
-    threads = [threading.Thread(target=run, args=(together, k, k)) for k in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    together, alone = trained_in_two_threads_and_one_after_the_other(batch_size=12)
     assert set(in_parts) == {PARTS}
     for key in (0, 1):
-        for a, b in zip(together[key], alone[key]):
+        for a, b in zip(together[key][0], alone[key][0]):
             np.testing.assert_array_equal(a, b)
     assert blas_threads() == {PARTS}
 

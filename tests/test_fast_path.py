@@ -341,16 +341,15 @@ def test_the_recipe_option_picks_the_path(choice, fast_path):
     assert trainer.epoch_path == ("general (fast_path=False)" if choice == "off" else "compiled")
 
 
-def test_two_trainers_in_two_threads_train_as_they_do_one_after_the_other():
-    """The loop releases the GIL and keeps no state of its own: concurrent fits (the playground's and
-    the tuner's threads) end exactly where sequential ones do."""
+def trained_in_two_threads_and_one_after_the_other(batch_size):
+    """The weights and paths of two seeded trainers run one after the other, then at once in two threads."""
     import threading
 
     def run(results, key, seed):
         x, y = data("labels", seed=seed)
         x, y = np.repeat(x, 40, axis=0), np.repeat(y, 40, axis=0)  # runs of batches long enough to overlap
         model = MLP([6, 10, 3], dropout=0.2, rng=seed)
-        trainer = Trainer(model, optimizer="adam", lr=0.01, batch_size=4, verbose=0, rng=seed)
+        trainer = Trainer(model, optimizer="adam", lr=0.01, batch_size=batch_size, verbose=0, rng=seed)
         trainer.fit(x, y, epochs=2)
         results[key] = [p.value.copy() for p in model.parameters()], trainer.epoch_path
 
@@ -363,6 +362,13 @@ def test_two_trainers_in_two_threads_train_as_they_do_one_after_the_other():
         thread.start()
     for thread in threads:
         thread.join()
+    return together, alone
+
+
+def test_two_trainers_in_two_threads_train_as_they_do_one_after_the_other():
+    """The loop releases the GIL and keeps no state of its own: concurrent fits (the playground's and
+    the tuner's threads) end exactly where sequential ones do."""
+    together, alone = trained_in_two_threads_and_one_after_the_other(batch_size=4)
     for key in (0, 1):
         assert together[key][1] == alone[key][1] == "compiled"
         for a, b in zip(together[key][0], alone[key][0]):
