@@ -100,7 +100,15 @@ def playground_cases() -> dict[str, Any]:
         session = Session(check_setup(setup))
         for _ in range(setup["epochs"]):
             session.epoch()
-        cases[name] = {key: [float(v) for v in values] for key, values in session.history.items()}
+        # recorded when the page's training numbers were the means over each epoch's batches: those are
+        # the running_* ones now; the whole training set's after each epoch came later, as train_*
+        renamed = {
+            "loss": "train_loss",
+            "accuracy": "train_accuracy",
+            "running_loss": "loss",
+            "running_accuracy": "accuracy",
+        }
+        cases[name] = {renamed.get(key, key): [float(v) for v in values] for key, values in session.history.items()}
         cases[name]["weight_sum"] = float(
             sum(float(p.value.astype(np.float64).sum()) for p in session.model.parameters())
         )

@@ -1,5 +1,7 @@
 """The playground's server: every endpoint and message, bad input refused without harm, sessions apart."""
 
+import contextlib
+import io
 import json
 import math
 import re
@@ -266,10 +268,31 @@ def test_the_exported_command_and_config_repeat_the_run(tmp_path, setup):
     (tmp_path / "playground.yaml").write_text(exported["config"])
     runs = [shlex.split(exported["command"])[1:], ["train", "--config", str(tmp_path / "playground.yaml")]]
     for k, argv in enumerate(runs):
-        assert main([*argv, "--out", str(tmp_path), "--name", f"run{k}", "--quiet"]) == 0
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert main([*argv, "--out", str(tmp_path), "--name", f"run{k}", "--quiet", "--json"]) == 0
         again = load(tmp_path / f"run{k}" / "last.npz")
         for ours, theirs in zip(session.model.parameters(), again.parameters()):
             np.testing.assert_array_equal(ours.value, theirs.value)
+        # the run scores the model the page showed last, not an epoch chosen on the training data
+        results = json.loads(printed.getvalue())
+        assert results["tested_model"] == "last epoch (no validation set held out)"
+        assert results["test_accuracy"] == session.history["test_accuracy"][-1]
+        assert results["test_loss"] == pytest.approx(session.history["test_loss"][-1], rel=1e-12)
+
+
+def test_train_metrics_are_the_whole_training_set_measured_as_test_is():
+    """On the same data the page's train and test numbers are equal; dropout shows only in the batches' mean."""
+    session = Session(check_setup({**QUICK, "dropout": 0.5, "epochs": 5}))
+    session.x_test, session.y_test = session.x, session.y
+    for _ in range(3):
+        session.epoch()
+    history = session.history
+    assert history["loss"] == history["test_loss"] and history["accuracy"] == history["test_accuracy"]
+    assert all(running != whole for running, whole in zip(history["running_loss"], history["loss"]))
+    state = Session(check_setup(QUICK))
+    state.epoch()
+    assert set(state.state()["history"]) == set(history)
 
 
 def test_digits_are_drawn_on_two_principal_directions():

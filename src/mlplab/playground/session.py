@@ -5,6 +5,13 @@ from the same configuration, so an exported run repeats this one. After each
 epoch the session can describe itself for the page: the metrics of the epochs
 not yet sent, the decision boundary on a grid, each hidden layer's activation
 histogram and each weight matrix's gradient norm.
+
+The training loss and accuracy are measured as the test ones are: over the whole
+training set after the epoch, in inference mode (no dropout, batch norm's running
+statistics), so that the two curves compare like with like in the lessons on
+over-fitting and dropout. The mean over the epoch's mini-batches, taken while the
+weights moved and with dropout on, is kept beside them as ``running_loss`` and
+``running_accuracy``.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ class Session:
         self.history: dict[str, list[float]] = {
             "loss": [],
             "accuracy": [],
+            "running_loss": [],
+            "running_accuracy": [],
             "test_loss": [],
             "test_accuracy": [],
             "lr": [],
@@ -89,9 +98,10 @@ class Session:
         except TrainingDiverged as error:
             self.status, self.message = "diverged", f"diverged: {error}"
             return
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # the training set measured as the test set is: same mode, same weights
+            train = self.trainer.evaluate(self.x, self.y)
             test = self.trainer.evaluate(self.x_test, self.y_test)
-        if not all(math.isfinite(v) for v in (logs["loss"], test["loss"])) or not self._weights_finite():
+        if not all(math.isfinite(v) for v in (train["loss"], test["loss"])) or not self._weights_finite():
             restore_weights(self.model, start)  # the weights of the epoch's start, which the page can draw
             self.status, self.message = (
                 "diverged",
@@ -99,8 +109,10 @@ class Session:
             )
             return
         for key, value in (
-            ("loss", logs["loss"]),
-            ("accuracy", logs.get("accuracy", math.nan)),
+            ("loss", train["loss"]),
+            ("accuracy", train.get("accuracy", math.nan)),
+            ("running_loss", logs["loss"]),
+            ("running_accuracy", logs.get("accuracy", math.nan)),
             ("test_loss", test["loss"]),
             ("test_accuracy", test.get("accuracy", math.nan)),
             ("lr", logs["lr"]),

@@ -61,6 +61,11 @@ class Split(NamedTuple):
     y_val: np.ndarray
 
 
+def holds_out_validation(config: Config, data: Dataset) -> bool:
+    """Whether :func:`split_data` holds a validation set out (``val_fraction`` > 0 and enough samples)."""
+    return len(data.y_train) >= MIN_VALIDATION_SET and config.val_fraction > 0
+
+
 def split_data(config: Config, data: Dataset) -> Split:
     """Hold out ``val_fraction`` (stratified, seeded), then add shifted copies if ``expand`` (images only).
 
@@ -68,7 +73,7 @@ def split_data(config: Config, data: Dataset) -> Split:
     samples are the validation set too.
     """
     x, y = data.x_train, data.y_train
-    if len(y) >= MIN_VALIDATION_SET and config.val_fraction > 0:
+    if holds_out_validation(config, data):
         x, y, x_val, y_val = train_val_split(x, y, config.val_fraction, rng=config.seed)
     else:
         x_val, y_val = x, y

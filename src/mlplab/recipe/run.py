@@ -20,7 +20,7 @@ from ..report import write_report
 from ..training import Trainer
 from ..training.state import restore_weights, snapshot_weights
 from .build import build_model, build_trainer, model_info, run_callbacks
-from .data import load_data, split_data
+from .data import holds_out_validation, load_data, split_data
 from .options import Config, write_config
 
 STAND_IN = "synthetic images of Fashion-MNIST's shape: Fashion-MNIST was not found, these numbers are not about it"
@@ -98,6 +98,11 @@ def train_run(
 ) -> dict[str, Any]:
     """Train ``config`` with validation, keep the best epoch's model, test it, and write the run folder.
 
+    Without a held-out validation set (``val_fraction`` 0, or too few samples: the training set
+    stands in for it) the last epoch's model is tested: choosing an epoch on the training data
+    would choose an early, over-fitted or merely lucky model, and a run repeated from the
+    playground would score another model than the page showed. ``tested_model`` says which.
+
     ``run_dir`` must be empty (see :func:`create_run_folder`), or, with ``resume``, the folder of
     the run to continue from its ``checkpoint.npz``, exactly where it stopped (a run stopped
     before its first checkpoint was written starts afresh). ``data`` is
@@ -125,8 +130,11 @@ def train_run(
     start = time.perf_counter()
     trainer.fit(x, y, epochs=config.epochs, validation_data=(x_val, y_val))
     seconds = time.perf_counter() - start
-    restore_weights(model, snapshot_weights(load(run_dir / "best.npz")))  # the model chosen on validation
+    held_out = holds_out_validation(config, data)
+    if held_out:  # the model chosen on validation; without a held-out set, the last epoch's
+        restore_weights(model, snapshot_weights(load(run_dir / "best.npz")))
     measured = {
+        "tested_model": "best epoch on validation" if held_out else "last epoch (no validation set held out)",
         "best_val_accuracy": max(trainer.history.history["val_accuracy"]),
         "epochs": trainer.epoch,
         "train_seconds": round(seconds, 2),

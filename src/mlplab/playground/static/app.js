@@ -166,7 +166,7 @@ function onMessage(event) {
       if (request.id === lastSetupId) clearInvalid(SETTINGS);
     }
     points = message.points;
-    history = { loss: [], accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
+    history = { loss: [], accuracy: [], running_loss: [], running_accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
     showExport(message.export);
     return;
@@ -197,7 +197,7 @@ function onState(state) {
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
   drawBoundary(state.boundary);
-  drawChart($("loss-chart"), [{ values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], {});
+  drawChart($("loss-chart"), [{ values: history.running_loss, color: PALETTE[8], dash: [1, 3] }, { values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], {});
   drawChart($("accuracy-chart"), [{ values: history.accuracy, color: PALETTE[0] }, { values: history.test_accuracy, color: PALETTE[1], dash: [5, 4] }], { low: 0, high: 1 });
   const layers = Math.max(0, ...gradNorms.map((g) => (g ? g.length : 0)));
   drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => (g ? g[k] : null)), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
