@@ -108,7 +108,9 @@ def playground_cases() -> dict[str, Any]:
             "running_loss": "loss",
             "running_accuracy": "accuracy",
         }
-        cases[name] = {renamed.get(key, key): [float(v) for v in values] for key, values in session.history.items()}
+        # and epoch 0, the untrained network, came later still: kept apart so that the lists line up with the epochs
+        cases[name] = {renamed.get(key, key): [float(v) for v in values[1:]] for key, values in session.history.items()}
+        cases[name]["epoch_0"] = {renamed.get(key, key): float(values[0]) for key, values in session.history.items()}
         cases[name]["weight_sum"] = float(
             sum(float(p.value.astype(np.float64).sum()) for p in session.model.parameters())
         )

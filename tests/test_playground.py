@@ -287,7 +287,8 @@ def test_train_metrics_are_the_whole_training_set_measured_as_test_is():
     session.x_test, session.y_test = session.x, session.y
     for _ in range(3):
         session.epoch()
-    history = session.history
+    history = {key: values[1:] for key, values in session.history.items()}  # epoch 0 was measured on the test set
+    assert len(history["loss"]) == 3
     assert history["loss"] == history["test_loss"] and history["accuracy"] == history["test_accuracy"]
     assert all(running != whole for running, whole in zip(history["running_loss"], history["loss"]))
     state = Session(check_setup(QUICK))
@@ -383,3 +384,19 @@ def test_each_answer_carries_the_id_of_the_message_it_answers():
         assert ws.receive_json() == {"type": "error", "message": "lr: 0 is not allowed (must be > 0)"}
         ws.send_json({"type": "pause", "id": 6})
         assert receive(ws, "state")["status"] in ("ready", "paused")
+
+
+def test_every_curve_starts_at_epoch_0_the_untrained_network():
+    session = Session(check_setup(QUICK))
+    state = session.state()
+    assert state["epoch"] == 0 and state["from"] == 0
+    history = state["history"]
+    assert all(len(values) == 1 for values in history.values())
+    assert history["running_loss"] == [None] and state["grad_norms"] == [[None, None, None]]  # no batch yet
+    train, test = (
+        session.trainer.evaluate(session.x, session.y),
+        session.trainer.evaluate(session.x_test, session.y_test),
+    )
+    assert history["loss"] == [round(train["loss"], 6)] and history["test_accuracy"] == [round(test["accuracy"], 6)]
+    session.epoch()
+    assert session.state()["from"] == 1 and len(session.history["loss"]) == 2

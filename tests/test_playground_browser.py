@@ -262,3 +262,31 @@ def test_an_address_pasted_into_an_open_page_is_checked_too(page, address):
     wait_for(page, f"{READY} && document.getElementById('command').textContent.includes('--dataset spirals')")
     assert page.is_hidden("#notice") and page.input_value("#hidden") == "12"
     assert address_setup(page)["hidden"] == [12]
+
+
+def chart_image(page, id_):
+    return page.evaluate(f"document.getElementById('{id_}').toDataURL()")
+
+
+def blank_chart(page, id_):
+    return page.evaluate(
+        f"(() => {{ const c = document.getElementById('{id_}'), b = document.createElement('canvas');"
+        " b.width = c.width; b.height = c.height; return b.toDataURL(); })()"
+    )
+
+
+def test_the_curves_start_at_epoch_0_mark_a_rate_change_and_switch_to_a_log_scale(page):
+    wait_for(page, "history !== null && history.loss.length === 1")  # epoch 0, before any training
+    assert page.evaluate("history.running_loss[0]") is None  # no batch has run yet
+    assert chart_image(page, "loss-chart") != blank_chart(page, "loss-chart")  # a single point is drawn, as a dot
+    page.click("#step")
+    wait_for(page, "parseInt(document.getElementById('epoch').textContent) === 1 && history.loss.length === 2")
+    choose(page, lr="0.05")
+    wait_for(page, "document.getElementById('status').textContent.includes('learning rate 0.05')")
+    assert page.evaluate("rateChanges") == [1]  # from epoch 1 on, marked on both charts
+    page.click("#step")
+    wait_for(page, "history.loss.length === 3")
+    linear = chart_image(page, "loss-chart")
+    page.check("#loss-log")
+    assert chart_image(page, "loss-chart") != linear
+    page.screenshot(path=str(ARTIFACTS / "6-curves-from-epoch-0.png"), full_page=True)

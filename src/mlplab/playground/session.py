@@ -6,7 +6,8 @@ epoch the session can describe itself for the page: the metrics of the epochs
 not yet sent, the decision boundary on a grid, each hidden layer's activation
 histogram and each weight matrix's gradient norm.
 
-The training loss and accuracy are measured as the test ones are: over the whole
+Every curve starts at epoch 0, the untrained network. The training loss and accuracy are
+measured as the test ones are: over the whole
 training set after the epoch, in inference mode (no dropout, batch norm's running
 statistics), so that the two curves compare like with like in the lessons on
 over-fitting and dropout. The mean over the epoch's mini-batches, taken while the
@@ -64,6 +65,10 @@ class Session:
             "lr": [],
         }
         self.grad_norms: list[list[float]] = []
+        # epoch 0, before any training: where every curve starts (no batches yet, no gradient)
+        self._record(
+            *self._measure(), {"loss": math.nan, "lr": self.trainer.optimizer.lr}, [math.nan] * len(self._dense)
+        )
         self.sent = 0
         self.status = "ready"
         self.message = ""
@@ -98,9 +103,7 @@ class Session:
         except TrainingDiverged as error:
             self.status, self.message = "diverged", f"diverged: {error}"
             return
-        with np.errstate(all="ignore"):  # the training set measured as the test set is: same mode, same weights
-            train = self.trainer.evaluate(self.x, self.y)
-            test = self.trainer.evaluate(self.x_test, self.y_test)
+        train, test = self._measure()
         if not all(math.isfinite(v) for v in (train["loss"], test["loss"])) or not self._weights_finite():
             restore_weights(self.model, start)  # the weights of the epoch's start, which the page can draw
             self.status, self.message = (
@@ -108,6 +111,21 @@ class Session:
                 f"diverged: the loss is no longer a finite number in epoch {self.trainer.epoch}",
             )
             return
+        self._record(train, test, logs, [float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
+        if self.linear_two_class:
+            self.path.append(self._effective_weights())
+        if self.trainer.epoch >= self.config.epochs:
+            self.status = "done"
+
+    def _measure(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The training and the test set's loss (and accuracy), in inference mode, with the weights as they are."""
+        with np.errstate(all="ignore"):  # a diverging run is reported as such, not as overflow warnings
+            return self.trainer.evaluate(self.x, self.y), self.trainer.evaluate(self.x_test, self.y_test)
+
+    def _record(
+        self, train: dict[str, float], test: dict[str, float], logs: dict[str, float], grad_norms: list[float]
+    ) -> None:
+        """One point of every curve: the measured sets, the epoch's running means and rate, the gradient norms."""
         for key, value in (
             ("loss", train["loss"]),
             ("accuracy", train.get("accuracy", math.nan)),
@@ -118,11 +136,7 @@ class Session:
             ("lr", logs["lr"]),
         ):
             self.history[key].append(float(value))
-        self.grad_norms.append([float(np.linalg.norm(layer.W.grad)) for layer in self._dense])
-        if self.linear_two_class:
-            self.path.append(self._effective_weights())
-        if self.trainer.epoch >= self.config.epochs:
-            self.status = "done"
+        self.grad_norms.append(grad_norms)
 
     def _weights_finite(self) -> bool:
         return all(np.isfinite(p.value).all() for p in self.model.parameters())

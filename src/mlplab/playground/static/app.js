@@ -7,6 +7,7 @@ const SETTINGS = ["dataset", "points", "noise", "test_fraction", "hidden", "acti
 const $ = (id) => document.getElementById(id);
 
 let socket = null, points = null, history = null, gradNorms = [], running = false;
+let rateChanges = [];      // epochs at which the learning rate was changed by hand (marked on the curves)
 let defaults = null;        // the server's default setup
 let accepted = null;        // the last setup the server said "ready" for: the address holds it, nothing else
 let lastId = 0, lastSetupId = 0;
@@ -147,6 +148,7 @@ function onMessage(event) {
     return;
   }
   if (message.type === "lr") {
+    if (history) rateChanges.push(Math.max(0, history.loss.length - 1));  // from the epoch trained last on
     if (answered(message) && accepted) {
       accepted = { ...accepted, lr: message.value, schedule: "none" };
       writeAddress(accepted);
@@ -168,6 +170,7 @@ function onMessage(event) {
     points = message.points;
     history = { loss: [], accuracy: [], running_loss: [], running_accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
+    rateChanges = [];
     showExport(message.export);
     return;
   }
@@ -197,8 +200,7 @@ function onState(state) {
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
   drawBoundary(state.boundary);
-  drawChart($("loss-chart"), [{ values: history.running_loss, color: PALETTE[8], dash: [1, 3] }, { values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], {});
-  drawChart($("accuracy-chart"), [{ values: history.accuracy, color: PALETTE[0] }, { values: history.test_accuracy, color: PALETTE[1], dash: [5, 4] }], { low: 0, high: 1 });
+  drawCurves();
   const layers = Math.max(0, ...gradNorms.map((g) => (g ? g.length : 0)));
   drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => (g ? g[k] : null)), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
   drawLayers(state.layers);
@@ -274,12 +276,20 @@ function hex(color) {
   return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
 }
 
-function drawChart(canvas, series, { low, high, log }) {
+function drawCurves() {  // the loss and accuracy charts (again when the scale changes)
+  if (!history) return;
+  drawChart($("loss-chart"), [{ values: history.running_loss, color: PALETTE[8], dash: [1, 3] }, { values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], { log: $("loss-log").checked, marks: rateChanges });
+  drawChart($("accuracy-chart"), [{ values: history.accuracy, color: PALETTE[0] }, { values: history.test_accuracy, color: PALETTE[1], dash: [5, 4] }], { low: 0, high: 1, marks: rateChanges });
+}
+
+function drawChart(canvas, series, { low, high, log, marks }) {
+  // one line per series over epochs 0, 1, ... (null: no value); an isolated value is a dot; marks: epochs to flag
   if (canvas.clientWidth && canvas.width !== canvas.clientWidth) canvas.width = canvas.clientWidth;
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 34;
   ctx.clearRect(0, 0, w, h);
   const tf = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
-  const all = series.flatMap((s) => s.values.filter((v) => v !== null && isFinite(v)).map(tf));
+  const shown = (v) => v !== null && isFinite(v) && (!log || v > 0);
+  const all = series.flatMap((s) => s.values.filter(shown).map(tf));
   const n = Math.max(1, ...series.map((s) => s.values.length));
   let lo = low ?? (all.length ? Math.min(...all) : 0), hi = high ?? (all.length ? Math.max(...all) : 1);
   if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
@@ -287,16 +297,29 @@ function drawChart(canvas, series, { low, high, log }) {
   ctx.strokeStyle = "#d9dee4"; ctx.lineWidth = 1; ctx.beginPath();
   ctx.moveTo(pad, 4); ctx.lineTo(pad, h - 16); ctx.lineTo(w - 4, h - 16); ctx.stroke();
   ctx.fillStyle = "#6b7785"; ctx.font = "10px system-ui";
-  const label = (v) => (log ? "1e" + v.toFixed(0) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
-  ctx.fillText(label(hi), 2, 12); ctx.fillText(label(lo), 2, h - 16); if (all.length) ctx.fillText(`${n} epoch${n === 1 ? "" : "s"}`, w - 60, h - 4);
+  const power = (v) => { const x = 10 ** v; return x >= 0.01 && x < 1000 ? String(Number(x.toPrecision(2))) : x.toExponential(1); };
+  const label = (v) => (log ? power(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+  ctx.fillText(label(hi), 2, 12); ctx.fillText(label(lo), 2, h - 16);
+  if (all.length) ctx.fillText(`epoch ${n - 1}`, w - 54, h - 4);
+  ctx.strokeStyle = "#b7791f"; ctx.setLineDash([2, 2]);
+  for (const epoch of marks || []) {  // where the learning rate was changed by hand
+    if (epoch > n - 1) continue;
+    ctx.beginPath(); ctx.moveTo(x(epoch), 4); ctx.lineTo(x(epoch), h - 16); ctx.stroke();
+  }
+  ctx.setLineDash([]);
   series.forEach((s, k) => {
-    ctx.strokeStyle = s.color; ctx.lineWidth = 1.6; ctx.setLineDash(s.dash || []); ctx.beginPath();
+    ctx.strokeStyle = s.color; ctx.fillStyle = s.color; ctx.lineWidth = 1.6; ctx.setLineDash(s.dash || []); ctx.beginPath();
     let started = false;
     s.values.forEach((v, i) => {
-      if (v === null || !isFinite(v)) { started = false; return; }
+      if (!shown(v)) { started = false; return; }
       if (started) ctx.lineTo(x(i), y(v)); else { ctx.moveTo(x(i), y(v)); started = true; }
     });
     ctx.stroke(); ctx.setLineDash([]);
+    s.values.forEach((v, i) => {  // a value without a neighbour draws no line: a dot shows it
+      if (shown(v) && !shown(s.values[i - 1] ?? null) && !shown(s.values[i + 1] ?? null)) {
+        ctx.beginPath(); ctx.arc(x(i), y(v), 2.5, 0, 2 * Math.PI); ctx.fill();
+      }
+    });
     if (s.label) { ctx.fillStyle = s.color; ctx.fillText(s.label, pad + 6 + 26 * k, 12); }
   });
 }
@@ -336,6 +359,8 @@ async function main() {
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => send({ type: "reset" }));
   $("notice-close").addEventListener("click", hideNotice);
+  $("loss-log").addEventListener("change", drawCurves);
+  window.addEventListener("resize", drawCurves);
   window.addEventListener("hashchange", loadAddress);  // an address pasted into this tab: only the part after # changed
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   socket.addEventListener("open", loadAddress);
