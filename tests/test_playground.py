@@ -400,3 +400,37 @@ def test_every_curve_starts_at_epoch_0_the_untrained_network():
     assert history["loss"] == [round(train["loss"], 6)] and history["test_accuracy"] == [round(test["accuracy"], 6)]
     session.epoch()
     assert session.state()["from"] == 1 and len(session.history["loss"]) == 2
+
+
+def test_reset_draws_new_weights_and_new_data_draws_new_points(client):
+    """Reset: the next weight seed, the same points; New data: the next data seed, the same initial weights."""
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": QUICK, "id": 1})
+        first = receive(ws, "ready")
+        before = receive(ws, "state")["boundary"]
+        assert (first["setup"]["seed"], first["setup"]["data_seed"]) == (0, 0)
+        ws.send_json({"type": "reset", "id": 2})
+        reset = receive(ws, "ready")
+        assert reset["id"] == 2 and (reset["setup"]["seed"], reset["setup"]["data_seed"]) == (1, 0)
+        assert reset["points"]["train"] == first["points"]["train"]  # the same data
+        assert receive(ws, "state")["boundary"] != before  # other initial weights draw another boundary
+        assert "--data-seed 0 " in reset["export"]["command"] and reset["export"]["command"].endswith("--seed 1")
+        ws.send_json({"type": "new_data", "id": 3})
+        new_data = receive(ws, "ready")
+        assert (new_data["setup"]["seed"], new_data["setup"]["data_seed"]) == (1, 1)
+        assert new_data["points"]["train"] != first["points"]["train"]
+    # the setup a reply spells is one the page can send back as it is
+    assert check_setup(new_data["setup"]) == check_setup({**QUICK, "seed": 1, "data_seed": 1})
+
+
+def test_the_data_seed_draws_the_points_and_the_weight_seed_the_weights():
+    sessions = {
+        seeds: Session(check_setup({**QUICK, "seed": seeds[0], "data_seed": seeds[1]}))
+        for seeds in [(0, 0), (0, 5), (3, 0)]
+    }
+    same_points = lambda a, b: np.array_equal(sessions[a].x, sessions[b].x)  # noqa: E731
+    same_weights = lambda a, b: all(  # noqa: E731
+        np.array_equal(p.value, q.value) for p, q in zip(sessions[a].model.parameters(), sessions[b].model.parameters())
+    )
+    assert not same_points((0, 0), (0, 5)) and same_weights((0, 0), (0, 5))
+    assert same_points((0, 0), (3, 0)) and not same_weights((0, 0), (3, 0))

@@ -290,3 +290,19 @@ def test_the_curves_start_at_epoch_0_mark_a_rate_change_and_switch_to_a_log_scal
     page.check("#loss-log")
     assert chart_image(page, "loss-chart") != linear
     page.screenshot(path=str(ARTIFACTS / "6-curves-from-epoch-0.png"), full_page=True)
+
+
+def test_reset_gives_new_weights_and_new_data_new_points_and_the_address_follows(page):
+    wait_for(page, "history !== null && document.getElementById('command').textContent !== ''")
+    boundary, train = boundary_image(page), page.evaluate("JSON.stringify(points.train)")
+    page.click("#reset")
+    wait_for(page, "document.getElementById('seed').value === '1'")
+    wait_for(page, f"document.getElementById('boundary').toDataURL() !== {json.dumps(boundary)}")
+    assert page.evaluate("JSON.stringify(points.train)") == train  # the same points
+    assert address_setup(page)["seed"] == 1 and address_setup(page)["data_seed"] == 0
+    page.click("#new_data")
+    wait_for(page, "document.getElementById('data_seed').value === '1'")
+    wait_for(page, f"JSON.stringify(points.train) !== {json.dumps(train)}")
+    assert address_setup(page)["data_seed"] == 1 and page.input_value("#seed") == "1"
+    assert "--data-seed 1" in text(page, "command")
+    page.screenshot(path=str(ARTIFACTS / "7-new-data.png"), full_page=True)

@@ -1,8 +1,9 @@
 """``mlplab playground``: a Starlette app serving the page and one WebSocket session per browser tab.
 
 Messages from the page (JSON): ``setup`` (with a ``config``), ``start``,
-``pause``, ``step``, ``reset``, ``lr`` (with a ``value``). Messages to the page:
-``ready`` (the points, the extent, the model summary, the export), ``state``
+``pause``, ``step``, ``reset`` (new initial weights: the next weight seed), ``new_data`` (new
+points: the next data seed), ``lr`` (with a ``value``). Messages to the page: ``ready`` (the
+points, the extent, the model summary, the export, and the ``setup`` as the page spells it), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
 and ``error`` (a refused setup or message, with the reason). A message may carry
 an ``id`` (a number or a short text): the answer to it (``ready``, ``lr`` or
@@ -37,6 +38,7 @@ from .setup import (
     LOSSES,
     MAX_LAYERS,
     MAX_UNITS,
+    NEXT_SEED,
     OPTIMIZER_CHOICES,
     PLAYGROUND_DEFAULTS,
     SCHEDULES,
@@ -44,6 +46,8 @@ from .setup import (
     check_field,
     check_setup,
     export,
+    page_setup,
+    reseeded,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -146,11 +150,12 @@ class Connection:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "setup":
             return await self.setup(check_setup(message.get("config", {})), request)
-        if kind == "reset":
-            return await self.setup(self.session.config if self.session else check_setup({}), request)
+        if kind in NEXT_SEED:  # Reset: new initial weights; New data: new points (the rest of the setup as it is)
+            return await self.setup(reseeded(self.session.config if self.session else check_setup({}), kind), request)
         if kind not in ("start", "pause", "step", "lr"):
             return await self.error(
-                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset or lr", request
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data or lr",
+                request,
             )
         if self.session is None:
             return await self.error("send a setup first", request)
@@ -182,7 +187,12 @@ class Connection:
             return await self.error(f"cannot build this setup: {error}", request)
         await self.stop()
         self.session = session
-        ready = {"type": "ready", "points": session.points(), "export": export(session.config)}
+        ready = {
+            "type": "ready",
+            "points": session.points(),
+            "export": export(session.config),
+            "setup": page_setup(session.config),
+        }
         await self.send(_answer(ready, request))
         await self.state()
 

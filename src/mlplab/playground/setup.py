@@ -52,6 +52,7 @@ PLAYGROUND_DEFAULTS: dict[str, Any] = {
     "points": 400,
     "noise": 0.2,
     "test_fraction": 0.3,
+    "data_seed": 0,
     "seed": 0,
     "hidden": [8, 8],
     "activation": "tanh",
@@ -121,6 +122,26 @@ def check_setup(raw: Any) -> Config:
     if sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) > MAX_PARAMETERS:
         raise SetupError(f"the network is too large for the playground (at most {MAX_PARAMETERS:,} parameters)")
     return config
+
+
+def page_setup(config: Config) -> dict[str, Any]:
+    """The page's fields for ``config``, spelled as the page sends them (``schedule: "none"``, ``batch_size: 0``)."""
+    values = config.to_dict()
+    setup = {key: values[key] for key in PLAYGROUND_DEFAULTS}
+    setup["schedule"] = setup["schedule"] or "none"
+    setup["batch_size"] = setup["batch_size"] or 0
+    return setup
+
+
+NEXT_SEED = {"reset": "seed", "new_data": "data_seed"}
+"""What Reset and New data change: the weights' seed, or the data's."""
+
+
+def reseeded(config: Config, what: str) -> Config:
+    """``config`` with the next seed of ``what`` (``reset``: new initial weights, ``new_data``: new points)."""
+    if NEXT_SEED[what] == "data_seed":
+        return dataclasses.replace(config, data_seed=(config.seed_of_data + 1) % (2**31 - 1))
+    return dataclasses.replace(config, seed=(config.seed + 1) % (2**31 - 1))
 
 
 def export(config: Config) -> dict[str, str]:

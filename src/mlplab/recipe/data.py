@@ -35,17 +35,17 @@ def load_data(config: Config) -> Dataset:
     """
     name = config.dataset
     if name is None:
-        return datasets.image_set("fashion-mnist", config.data_dir, download=config.download, seed=config.seed)
+        return datasets.image_set("fashion-mnist", config.data_dir, download=config.download, seed=config.seed_of_data)
     if name in ("fashion-mnist", "mnist"):
         loader = datasets.fashion_mnist if name == "fashion-mnist" else datasets.mnist
         return loader(config.data_dir, download=config.download)
     if name == "digits":
-        return datasets.digits(test_fraction=config.test_fraction, seed=config.seed)
+        return datasets.digits(test_fraction=config.test_fraction, seed=config.seed_of_data)
     noise = {} if config.noise is None else {"noise": config.noise}
     if name == "xor" and not noise:
         x, y = datasets.xor()
         return Dataset("xor", x, y, x, y, ("0", "1"), None)
-    x, y = _TWO_D[name](n=config.points, rng=config.seed, **noise)
+    x, y = _TWO_D[name](n=config.points, rng=config.seed_of_data, **noise)
     n_test = min(len(y) - 1, max(1, round(len(y) * config.test_fraction)))
     split = len(y) - n_test
     names = tuple(str(k) for k in range(int(y.max()) + 1))
@@ -74,7 +74,7 @@ def split_data(config: Config, data: Dataset) -> Split:
     """
     x, y = data.x_train, data.y_train
     if holds_out_validation(config, data):
-        x, y, x_val, y_val = train_val_split(x, y, config.val_fraction, rng=config.seed)
+        x, y, x_val, y_val = train_val_split(x, y, config.val_fraction, rng=config.seed_of_data)
     else:
         x_val, y_val = x, y
     if config.expand and data.image_shape is not None:

@@ -140,7 +140,12 @@ class Config:
     test_fraction: float = _option(
         0.2, Interval(0, 1, low_open=True, high_open=True), "share of a 2-D set or digits held out for testing"
     )
-    seed: int = _option(0, Integer(0, 2**31 - 2), "seed of the data split, the initial weights and the batch order")
+    seed: int = _option(0, Integer(0, 2**31 - 2), "seed of the initial weights and the batch order (and of the data)")
+    data_seed: int | None = _option(
+        None,
+        Integer(0, 2**31 - 2, optional=True),
+        "seed of the data: a 2-D set's points, the test and validation splits (default: seed)",
+    )
     fast_path: str = _option(
         "auto",
         Choice(("auto", "on", "off")),
@@ -168,6 +173,11 @@ class Config:
         check_unknown(values, OPTIONS, origin)
         checked = {name: check_in(OPTIONS[name].rule, name, value, origin) for name, value in values.items()}
         return dataclasses.replace(self, **checked)
+
+    @property
+    def seed_of_data(self) -> int:
+        """The seed that draws the data and its splits: ``data_seed``, or ``seed`` when that is not set."""
+        return self.seed if self.data_seed is None else self.data_seed
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (lists, not tuples) in declaration order: what ``config.yaml`` holds."""

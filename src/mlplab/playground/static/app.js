@@ -2,7 +2,7 @@
 "use strict";
 
 const PALETTE = ["#2b6cb0", "#dd6b20", "#2f855a", "#c53030", "#6b46c1", "#b7791f", "#2c7a7b", "#d53f8c", "#4a5568", "#718096"];
-const SETTINGS = ["dataset", "points", "noise", "test_fraction", "hidden", "activation", "init", "loss", "dropout",
+const SETTINGS = ["dataset", "points", "noise", "test_fraction", "data_seed", "hidden", "activation", "init", "loss", "dropout",
   "batch_norm", "l1", "l2", "optimizer", "lr", "schedule", "batch_size", "epochs", "clip_norm", "seed"];
 const $ = (id) => document.getElementById(id);
 
@@ -84,6 +84,13 @@ function requestSetup(config, origin) {
   lastSetupId = id;
 }
 
+function requestReseed(kind) {  // "reset": the next weight seed; "new_data": the next data seed (the server picks it)
+  const id = ++lastId;
+  if (!send({ type: kind, id })) return;
+  pending.set(id, { config: null, origin: "reseed" });
+  lastSetupId = id;
+}
+
 function sendSetup() {
   requestSetup(readSettings(), "form");
 }
@@ -162,7 +169,7 @@ function onMessage(event) {
   if (message.type === "ready") {
     const request = answered(message);
     if (request) {
-      accepted = request.config;
+      accepted = request.origin === "reseed" ? message.setup : request.config;
       writeAddress(accepted);
       if (request.origin !== "form" && request.id === lastSetupId) writeSettings(accepted);
       if (request.id === lastSetupId) clearInvalid(SETTINGS);
@@ -357,7 +364,8 @@ async function main() {
   }
   $("start").addEventListener("click", () => send({ type: running ? "pause" : "start" }));
   $("step").addEventListener("click", () => send({ type: "step" }));
-  $("reset").addEventListener("click", () => send({ type: "reset" }));
+  $("reset").addEventListener("click", () => requestReseed("reset"));
+  $("new_data").addEventListener("click", () => requestReseed("new_data"));
   $("notice-close").addEventListener("click", hideNotice);
   $("loss-log").addEventListener("change", drawCurves);
   window.addEventListener("resize", drawCurves);
