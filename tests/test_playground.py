@@ -434,3 +434,29 @@ def test_the_data_seed_draws_the_points_and_the_weight_seed_the_weights():
     )
     assert not same_points((0, 0), (0, 5)) and same_weights((0, 0), (0, 5))
     assert same_points((0, 0), (3, 0)) and not same_weights((0, 0), (3, 0))
+
+
+def test_the_first_epoch_is_announced_as_warming_up_and_a_speed_can_be_set(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": {**QUICK, "epochs": 3}})
+        receive(ws, "ready")
+        receive(ws, "state")
+        ws.send_json({"type": "speed", "value": 30, "id": 7})
+        assert receive(ws, "speed") == {"type": "speed", "value": 30.0, "id": 7}
+        ws.send_json({"type": "start"})
+        statuses = [receive(ws, "state")["status"]]
+        statuses.append(state_until(ws, lambda m: m["status"] == "done")["status"])
+        assert statuses == ["warming up", "done"]
+        for bad in ("fast", 2, True, -1, [30]):
+            ws.send_json({"type": "speed", "value": bad})
+            assert receive(ws, "error")["message"].startswith("speed: ")
+        ws.send_json({"type": "speed", "value": None})
+        assert receive(ws, "speed")["value"] is None
+
+
+def test_a_speed_spaces_the_epochs_out_and_no_speed_does_not():
+    from mlplab.playground.server import pause_after
+
+    assert pause_after(0.02, 10.0) == pytest.approx(0.08)
+    assert pause_after(0.5, 10.0) == 0.0  # an epoch slower than the speed waits for nothing
+    assert pause_after(0.02, None) == 0.0

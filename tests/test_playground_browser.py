@@ -306,3 +306,13 @@ def test_reset_gives_new_weights_and_new_data_new_points_and_the_address_follows
     assert address_setup(page)["data_seed"] == 1 and page.input_value("#seed") == "1"
     assert "--data-seed 1" in text(page, "command")
     page.screenshot(path=str(ARTIFACTS / "7-new-data.png"), full_page=True)
+
+
+def test_a_slow_speed_lets_the_first_epochs_be_watched(page):
+    page.select_option("#speed", "3")
+    wait_for(page, "document.getElementById('status').textContent === 'speed: at most 3 epochs a second'")
+    page.click("#start")
+    wait_for(page, "history.loss.length >= 3")  # epochs 0, 1 and 2 drawn one by one
+    page.click("#start")  # pause
+    wait_for(page, "document.getElementById('status').textContent === 'paused'")
+    page.screenshot(path=str(ARTIFACTS / "8-slow-speed.png"))

@@ -2,7 +2,8 @@
 
 Messages from the page (JSON): ``setup`` (with a ``config``), ``start``,
 ``pause``, ``step``, ``reset`` (new initial weights: the next weight seed), ``new_data`` (new
-points: the next data seed), ``lr`` (with a ``value``). Messages to the page: ``ready`` (the
+points: the next data seed), ``lr`` (with a ``value``), ``speed`` (epochs a second at most, or
+``null``). Messages to the page: ``ready`` (the
 points, the extent, the model summary, the export, and the ``setup`` as the page spells it), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
 and ``error`` (a refused setup or message, with the reason). A message may carry
@@ -97,6 +98,25 @@ def learning_rate(value: Any) -> float:
     return float(check_field("lr", value))
 
 
+SPEEDS = (1.0, 3.0, 10.0, 30.0)
+"""The speeds the page offers, in epochs a second (and ``None``: as fast as it trains)."""
+
+
+def epochs_per_second(value: Any) -> float | None:
+    """A speed sent by the page: one of :data:`SPEEDS`, or ``None`` for no limit; else :class:`SetupError`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) not in SPEEDS:
+        choices = ", ".join(f"{speed:g}" for speed in SPEEDS)
+        raise SetupError(f"speed: {str(value)[:20]!r} is not allowed (must be {choices} epochs a second, or null)")
+    return float(value)
+
+
+def pause_after(seconds: float, speed: float | None) -> float:
+    """How long to wait after an epoch that took ``seconds`` so that epochs come at most ``speed`` a second."""
+    return 0.0 if speed is None else max(0.0, 1.0 / speed - seconds)
+
+
 def request_id(message: Any) -> int | str | None:
     """The ``id`` a message carries for its answer: a whole number or a text of at most 64 characters, else none."""
     request = message.get("id") if isinstance(message, dict) else None
@@ -117,6 +137,7 @@ class Connection:
         self.session: Session | None = None
         self.task: asyncio.Task[None] | None = None
         self.halt = False
+        self.speed: float | None = None  # epochs a second at most (None: as fast as it trains)
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send_text(json.dumps(message, allow_nan=False))
@@ -152,9 +173,12 @@ class Connection:
             return await self.setup(check_setup(message.get("config", {})), request)
         if kind in NEXT_SEED:  # Reset: new initial weights; New data: new points (the rest of the setup as it is)
             return await self.setup(reseeded(self.session.config if self.session else check_setup({}), kind), request)
+        if kind == "speed":
+            self.speed = epochs_per_second(message.get("value"))
+            return await self.send(_answer({"type": "speed", "value": self.speed}, request))
         if kind not in ("start", "pause", "step", "lr"):
             return await self.error(
-                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data or lr",
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data, lr or speed",
                 request,
             )
         if self.session is None:
@@ -209,17 +233,29 @@ class Connection:
         self.task = None
 
     async def train(self) -> None:
-        """Epochs until done, diverged or halted; a ``state`` at most ``UPDATES_PER_SECOND`` times a second."""
+        """Epochs until done, diverged or halted; a ``state`` at most ``UPDATES_PER_SECOND`` times a second.
+
+        The first epoch of a run is announced as ``warming up`` (it may load or compile the training
+        loop); with a speed set, each epoch waits out the rest of its share of a second.
+        """
         session = self.session
         assert session is not None
-        session.status = "running"
+        if session.trainer.epoch == 0:
+            session.status = "warming up"
+            await self.state()
+        else:
+            session.status = "running"
         last = 0.0
         try:
             while not session.finished and not self.halt:
+                started = time.monotonic()
                 await asyncio.to_thread(session.epoch)
+                if session.status == "warming up":
+                    session.status = "running"
                 if time.monotonic() - last >= 1 / UPDATES_PER_SECOND and not session.finished:
                     await self.state()
                     last = time.monotonic()
+                await asyncio.sleep(pause_after(time.monotonic() - started, self.speed))
             if session.finished:
                 await self.state()
         except WebSocketDisconnect:

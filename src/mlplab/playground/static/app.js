@@ -154,6 +154,10 @@ function onMessage(event) {
     }
     return;
   }
+  if (message.type === "speed") {
+    setStatus(message.value === null ? "speed: as fast as it trains" : `speed: at most ${message.value} epochs a second`, running ? "running" : "");
+    return;
+  }
   if (message.type === "lr") {
     if (history) rateChanges.push(Math.max(0, history.loss.length - 1));  // from the epoch trained last on
     if (answered(message) && accepted) {
@@ -200,9 +204,9 @@ function onState(state) {
   const show = (id, value, digits) => { $(id).textContent = typeof value === "number" ? value.toFixed(digits) : "–"; };
   show("train-accuracy", last("accuracy"), 3); show("test-accuracy", last("test_accuracy"), 3);
   show("train-loss", last("loss"), 4); show("test-loss", last("test_loss"), 4);
-  running = state.status === "running";
+  running = state.status === "running" || state.status === "warming up";
   $("start").textContent = running ? "Pause" : "Start";
-  const texts = { ready: "ready: press Start", running: "training…", paused: "paused", done: "done: all epochs trained",
+  const texts = { ready: "ready: press Start", running: "training…", "warming up": "warming up: the first epoch loads the training loop…", paused: "paused", done: "done: all epochs trained",
     stopped: "stopped", diverged: state.message || "diverged" };
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
@@ -366,6 +370,7 @@ async function main() {
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => requestReseed("reset"));
   $("new_data").addEventListener("click", () => requestReseed("new_data"));
+  $("speed").addEventListener("change", () => send({ type: "speed", value: $("speed").value === "" ? null : Number($("speed").value) }));
   $("notice-close").addEventListener("click", hideNotice);
   $("loss-log").addEventListener("change", drawCurves);
   window.addEventListener("resize", drawCurves);
