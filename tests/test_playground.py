@@ -182,15 +182,50 @@ def test_a_diverging_run_says_so_and_stops(client, batch_size):
         assert receive(ws, "state")["status"] == "diverged"
 
 
-def test_start_on_a_finished_run_says_it_is_done(client):
+def test_start_on_a_finished_run_goes_on_for_as_many_epochs_again(client):
     with client.websocket_connect("/ws") as ws:
         ws.send_json({"type": "setup", "config": {**QUICK, "epochs": 3}})
         receive(ws, "ready")
         ws.send_json({"type": "start"})
         state_until(ws, lambda m: m["status"] == "done")
         ws.send_json({"type": "start"})
-        again = receive(ws, "state")
-        assert again["status"] == "done" and again["epoch"] == 3
+        continued = receive(ws, "continued")
+        assert continued["setup"]["epochs"] == 6 and "--epochs 6" in continued["export"]["command"]
+        done = state_until(ws, lambda m: m["status"] == "done")
+        assert done["epoch"] == 6
+
+
+def test_a_continued_run_is_the_run_of_all_its_epochs(tmp_path):
+    """Three epochs, done, three more: the weights of six epochs in one go (what the export says to run)."""
+    setup = {**QUICK, "epochs": 3}
+    continued, straight = Session(check_setup(setup)), Session(check_setup({**setup, "epochs": 6}))
+    for _ in range(3):
+        continued.epoch()
+    assert continued.status == "done" and continued.extend(most=5000)
+    for _ in range(3):
+        continued.epoch()
+        straight.epoch()
+    for _ in range(3):
+        straight.epoch()
+    assert continued.status == straight.status == "done" and continued.config == straight.config
+    for a, b in zip(continued.model.parameters(), straight.model.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_a_run_goes_on_with_its_last_rate_and_stops_at_the_most_epochs():
+    session = Session(check_setup({**QUICK, "epochs": 4, "schedule": "exponential", "lr": 0.5}))
+    for _ in range(4):
+        session.epoch()
+    ended_at = session.trainer.optimizer.lr
+    assert ended_at < 0.5 and session.extend(most=6)
+    assert session.config.epochs == 6 and session.config.schedule is None and session.config.lr == ended_at
+    session.epoch()
+    session.epoch()
+    assert session.trainer.optimizer.lr == ended_at and session.status == "done"
+    assert not session.extend(most=6)  # at the most epochs
+    diverged = Session(check_setup({**QUICK, "epochs": 2}))
+    diverged.status = "diverged"
+    assert not diverged.extend(most=5000)
 
 
 def test_hostile_frames_get_an_error_and_the_session_goes_on(client):

@@ -316,3 +316,15 @@ def test_a_slow_speed_lets_the_first_epochs_be_watched(page):
     page.click("#start")  # pause
     wait_for(page, "document.getElementById('status').textContent === 'paused'")
     page.screenshot(path=str(ARTIFACTS / "8-slow-speed.png"))
+
+
+def test_start_after_the_end_goes_on_and_the_page_follows(page):
+    choose(page, epochs="4")
+    wait_for(page, "document.getElementById('command').textContent.includes('--epochs 4')")
+    page.click("#start")
+    wait_for(page, "document.getElementById('status').textContent.startsWith('done')")
+    page.click("#start")
+    wait_for(page, "document.getElementById('epochs').value === '8'")
+    wait_for(page, "document.getElementById('status').textContent.startsWith('done') && history.loss.length === 9")
+    assert text(page, "epoch") == "8" and address_setup(page)["epochs"] == 8
+    assert "--epochs 8" in text(page, "command")

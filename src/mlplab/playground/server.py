@@ -1,10 +1,11 @@
 """``mlplab playground``: a Starlette app serving the page and one WebSocket session per browser tab.
 
-Messages from the page (JSON): ``setup`` (with a ``config``), ``start``,
+Messages from the page (JSON): ``setup`` (with a ``config``), ``start`` (after the last epoch:
+as many epochs again, announced by a ``continued`` message with the new setup and export),
 ``pause``, ``step``, ``reset`` (new initial weights: the next weight seed), ``new_data`` (new
 points: the next data seed), ``lr`` (with a ``value``), ``speed`` (epochs a second at most, or
-``null``). Messages to the page: ``ready`` (the
-points, the extent, the model summary, the export, and the ``setup`` as the page spells it), ``state``
+``null``). Messages to the page: ``ready`` (the points, the extent, the model summary, the
+export, and the ``setup`` as the page spells it), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
 and ``error`` (a refused setup or message, with the reason). A message may carry
 an ``id`` (a number or a short text): the answer to it (``ready``, ``lr`` or
@@ -37,6 +38,7 @@ from .setup import (
     DATASETS,
     INITIALIZER_CHOICES,
     LOSSES,
+    MAX_EPOCHS,
     MAX_LAYERS,
     MAX_UNITS,
     NEXT_SEED,
@@ -184,8 +186,11 @@ class Connection:
         if self.session is None:
             return await self.error("send a setup first", request)
         if kind == "start":
-            if self.session.finished:
-                return await self.state()  # nothing left to train: say so again
+            if self.session.finished:  # done: as many epochs more; diverged or at the most epochs: say so again
+                if not await asyncio.to_thread(self.session.extend, MAX_EPOCHS):
+                    return await self.state()
+                continued = {"setup": page_setup(self.session.config), "export": export(self.session.config)}
+                await self.send({"type": "continued", **continued})
             self.start()
         elif kind == "pause":
             await self.stop()

@@ -28,6 +28,7 @@ from ..functional import softmax
 from ..layers import Dense
 from ..layers.activations import ACTIVATIONS
 from ..recipe import Config, build_model, build_trainer, load_data, split_data
+from ..schedules import SCHEDULES, ExponentialDecay, LinearDecay
 from ..training import LearningRateScheduler, TrainingDiverged
 from ..training.state import restore_weights, snapshot_weights
 
@@ -50,6 +51,7 @@ class Session:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.epochs_asked = config.epochs  # what each Start after the end adds
         self.data = load_data(config)
         self.x, self.y, _, _ = split_data(config, self.data)
         self.x_test, self.y_test = self.data.x_test, self.data.y_test
@@ -144,9 +146,29 @@ class Session:
     def set_lr(self, lr: float) -> None:
         """A new learning rate from the next step on; it replaces the schedule, if any (the rate stays constant)."""
         with self.lock:
-            self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
-            self.trainer.optimizer.lr = lr
-            self.config = dataclasses.replace(self.config, lr=lr, schedule=None)
+            self._set_lr(lr)
+
+    def _set_lr(self, lr: float) -> None:
+        self.trainer.callbacks = [cb for cb in self.trainer.callbacks if not isinstance(cb, LearningRateScheduler)]
+        self.trainer.optimizer.lr = lr
+        self.config = dataclasses.replace(self.config, lr=lr, schedule=None)
+
+    def extend(self, most: int) -> bool:
+        """After a run that is done: as many epochs more as it had, up to ``most`` in all; whether it may go on.
+
+        The run goes on from where it is, weights and optimizer state included. A schedule that
+        spans the run's epochs (linear, exponential) would start over or overshoot: the rate stays
+        where it ended instead, as when it is changed by hand.
+        """
+        with self.lock:
+            if self.status != "done" or self.config.epochs >= most:
+                return False
+            schedule = None if self.config.schedule is None else SCHEDULES.get(self.config.schedule)
+            if schedule is not None and issubclass(schedule, (LinearDecay, ExponentialDecay)):
+                self._set_lr(float(self.trainer.optimizer.lr))
+            self.config = dataclasses.replace(self.config, epochs=min(most, self.config.epochs + self.epochs_asked))
+            self.status = "paused"
+            return True
 
     def _effective_weights(self) -> list[float]:
         """``w1 - w0``: a two-class softmax layer depends on it (2 numbers) and on ``b1 - b0`` only."""

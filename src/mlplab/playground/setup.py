@@ -45,7 +45,7 @@ OPTIMIZER_CHOICES = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 """The menus' names (each registry also knows aliases; those are accepted too)."""
 LOSSES = ("softmax_cross_entropy", "hinge")
 SCHEDULES = ("none", "constant", "linear", "exponential", "step")
-MAX_LAYERS, MAX_UNITS, MAX_PARAMETERS = 6, 256, 200_000
+MAX_LAYERS, MAX_UNITS, MAX_PARAMETERS, MAX_EPOCHS = 6, 256, 200_000, 5000
 
 PLAYGROUND_DEFAULTS: dict[str, Any] = {
     "dataset": "xor",
@@ -87,7 +87,7 @@ LIMITS: dict[str, Rule] = {
     "lr": Interval(0.0, 10.0, low_open=True),
     "schedule": Choice(SCHEDULES),
     "batch_size": Integer(0, 2000),
-    "epochs": Integer(1, 5000),
+    "epochs": Integer(1, MAX_EPOCHS),
     "clip_norm": Interval(0.0, 1000.0, low_open=True, optional=True),
 }
 """The playground's own limits, narrower than the recipe's rules (checked after them) so a run stays quick."""

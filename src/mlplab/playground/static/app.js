@@ -185,6 +185,14 @@ function onMessage(event) {
     showExport(message.export);
     return;
   }
+  if (message.type === "continued") {  // Start after the end: as many epochs again (a spanning schedule ends as a fixed rate)
+    if (history && accepted && accepted.schedule !== "none" && message.setup.schedule === "none") rateChanges.push(history.loss.length - 1);
+    accepted = message.setup;
+    writeAddress(accepted);
+    writeSettings(accepted);
+    showExport(message.export);
+    return;
+  }
   if (message.type === "state") onState(message);
 }
 
@@ -206,7 +214,7 @@ function onState(state) {
   show("train-loss", last("loss"), 4); show("test-loss", last("test_loss"), 4);
   running = state.status === "running" || state.status === "warming up";
   $("start").textContent = running ? "Pause" : "Start";
-  const texts = { ready: "ready: press Start", running: "training…", "warming up": "warming up: the first epoch loads the training loop…", paused: "paused", done: "done: all epochs trained",
+  const texts = { ready: "ready: press Start", running: "training…", "warming up": "warming up: the first epoch loads the training loop…", paused: "paused", done: "done: all epochs trained (Start goes on)",
     stopped: "stopped", diverged: state.message || "diverged" };
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
