@@ -404,7 +404,7 @@ def test_each_answer_carries_the_id_of_the_message_it_answers():
         assert ws.receive_json() == {"type": "error", "id": 2, "message": "lr: 0 is not allowed (must be > 0)"}
         ws.send_json({"type": "setup", "id": "tab-3", "config": {**QUICK, "hidden": [16, None]}})
         refused = ws.receive_json()
-        assert refused["id"] == "tab-3" and refused["message"].startswith("hidden: [16, None] is not allowed")
+        assert refused["id"] == "tab-3" and refused["message"].startswith("hidden: [16, null] is not allowed")
         ws.send_json({"type": "setup", "id": 4, "config": QUICK})
         assert receive(ws, "ready")["id"] == 4
         ws.send_json({"type": "lr", "id": 5, "value": 0.3})
@@ -495,3 +495,15 @@ def test_a_speed_spaces_the_epochs_out_and_no_speed_does_not():
     assert pause_after(0.02, 10.0) == pytest.approx(0.08)
     assert pause_after(0.5, 10.0) == 0.0  # an epoch slower than the speed waits for nothing
     assert pause_after(0.02, None) == 0.0
+
+
+@pytest.mark.parametrize("value", ["abc", None, -1, 0])
+def test_a_rate_is_refused_in_the_same_words_in_a_setup_and_while_training(value):
+    from mlplab.playground.server import learning_rate
+
+    with pytest.raises(SetupError) as by_setup:
+        check_setup({"lr": value})
+    with pytest.raises(SetupError) as by_message:
+        learning_rate(value)
+    assert str(by_setup.value) == str(by_message.value)
+    assert "None" not in str(by_setup.value)  # JSON's words: null

@@ -183,7 +183,7 @@ NOTICE = "!document.getElementById('notice').hidden"
     [
         (
             setup_fragment(dataset="moons", hidden=[16, None]),
-            "hidden: [16, None] is not allowed (must be a list of layer sizes >= 1)",
+            "hidden: [16, null] is not allowed (must be a list of layer sizes >= 1)",
         ),
         (setup_fragment(dataset="moons", lr=0), "lr: 0 is not allowed (must be > 0)"),
         (setup_fragment(dataset="moons", learning_rate=0.5), "learning_rate: unknown option; valid: activation,"),
@@ -233,7 +233,7 @@ def test_a_refused_change_in_the_form_does_not_enter_the_address(page, address):
     wait_for(page, "document.getElementById('status').textContent === 'lr: 0 is not allowed (must be > 0)'")
     assert page.url == shared and "invalid" in page.get_attribute("#lr", "class")
     choose(page, hidden="16 x")
-    wait_for(page, "document.getElementById('status').textContent.startsWith('hidden: [16, None] is not allowed')")
+    wait_for(page, "document.getElementById('status').textContent.startsWith('hidden: [16, null] is not allowed')")
     assert page.url == shared and "invalid" in page.get_attribute("#hidden", "class")
     page.screenshot(path=str(ARTIFACTS / "7-refused-change.png"), full_page=True)
     # the shared address still restores the last setup the server accepted
@@ -328,3 +328,62 @@ def test_start_after_the_end_goes_on_and_the_page_follows(page):
     wait_for(page, "document.getElementById('status').textContent.startsWith('done') && history.loss.length === 9")
     assert text(page, "epoch") == "8" and address_setup(page)["epochs"] == 8
     assert "--epochs 8" in text(page, "command")
+
+
+OVERLAPS = """(() => {
+  // visible leaf controls and drawings: none may cover another (a label holding its input is not a leaf)
+  const items = [...document.querySelectorAll('input, select, button, output, canvas, .scores b, .status, h2, .field-error, .legend span')]
+    .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0);
+  const found = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    const a = items[i].getBoundingClientRect(), b = items[j].getBoundingClientRect();
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1 && !items[i].contains(items[j]) && !items[j].contains(items[i]))
+      found.push(`${items[i].id || items[i].tagName} / ${items[j].id || items[j].tagName}`);
+  }
+  return found;
+})()"""
+CUT = """[...document.querySelectorAll('label, output, .scores div')].filter((el) => el.offsetParent !== null
+  && (el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
+  .map((el) => el.textContent.trim().slice(0, 30))"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_page_fits_a_desktop_and_a_phone_without_overlaps(address, width, height):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=2)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(address)
+        wait_for(page, READY)
+        page.click("#step")
+        wait_for(page, "parseInt(document.getElementById('epoch').textContent) === 1")
+        page.screenshot(path=str(ARTIFACTS / f"9-{width}x{height}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        assert page.evaluate(OVERLAPS) == []
+        assert page.evaluate(CUT) == []  # no label, value or score cut off
+        for id_ in ("points", "noise", "test_fraction"):  # each slider shows its value beside it
+            assert page.is_visible(f"output[for={id_}]") and page.text_content(f"output[for={id_}]") != ""
+        chart = page.evaluate(
+            "[document.getElementById('loss-chart').width, document.getElementById('loss-chart').clientWidth]"
+        )
+        assert chart[0] == 2 * chart[1]  # drawn at the screen's 2 pixels per CSS pixel
+        assert not errors, errors
+        browser.close()
+
+
+def test_the_fields_allow_what_the_server_allows_and_a_refusal_shows_at_its_field(page):
+    from mlplab.playground.setup import field_ranges
+
+    for name, (low, high) in field_ranges().items():
+        if page.evaluate(f"document.getElementById('{name}').type") == "text":
+            continue
+        limits = page.evaluate(f"[document.getElementById('{name}').min, document.getElementById('{name}').max]")
+        assert float(limits[0]) == low and (limits[1] == "" if high is None else float(limits[1]) == high), name
+    choose(page, epochs="0")
+    wait_for(page, "document.querySelector('label:has(#epochs) + .field-error') !== null")
+    assert page.text_content("label:has(#epochs) + .field-error") == "0 is not allowed (must be a whole number >= 1)"
+    choose(page, epochs="20")
+    wait_for(page, "document.querySelector('label:has(#epochs) + .field-error').hidden")
+    assert page.text_content("#legend") == "class 0class 1"

@@ -31,7 +31,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import __version__
-from ..recipe import Config
+from ..recipe import OPTIONS, Config
+from ..recipe.rules import shown
 from .session import Session
 from .setup import (
     ACTIVATION_CHOICES,
@@ -49,6 +50,7 @@ from .setup import (
     check_field,
     check_setup,
     export,
+    field_ranges,
     page_setup,
     reseeded,
 )
@@ -76,6 +78,7 @@ async def options(request: Any) -> JSONResponse:
             "optimizers": list(OPTIMIZER_CHOICES),
             "schedules": list(SCHEDULES),
             "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS},
+            "ranges": field_ranges(),
             "defaults": PLAYGROUND_DEFAULTS,
         }
     )
@@ -96,7 +99,7 @@ async def export_endpoint(request: Any) -> JSONResponse:
 def learning_rate(value: Any) -> float:
     """A learning rate sent by the page, checked as the setup's ``lr`` field is, else :class:`SetupError`."""
     if isinstance(value, str):  # the rule reads numbers written as text (as in YAML files); a frame sends numbers
-        raise SetupError(f"lr: {value[:20]!r} is not a number")
+        raise SetupError(f"lr: {shown(value)} is not a number ({OPTIONS['lr'].rule.describe()})")
     return float(check_field("lr", value))
 
 

@@ -93,6 +93,15 @@ LIMITS: dict[str, Rule] = {
 """The playground's own limits, narrower than the recipe's rules (checked after them) so a run stays quick."""
 
 
+def field_ranges() -> dict[str, list[float | None]]:
+    """Each numeric field's lowest and highest value, as the checks allow them (the page's sliders use them)."""
+    ranges: dict[str, list[float | None]] = {}
+    for name, rule in LIMITS.items():
+        if isinstance(rule, (Integer, Interval)):
+            ranges[name] = [rule.low, rule.high]
+    return ranges
+
+
 class SetupError(ValueError):
     """A setup the playground refuses; the message names the field and the rule."""
 

@@ -35,14 +35,26 @@ class RuleViolation(ValueError):
 
 
 def shown(value: Any, limit: int = 40) -> str:
-    """``repr(value)``, cut to ``limit`` characters (a hostile value may be huge)."""
-    if isinstance(value, int) and abs(value) >= 10**limit:  # repr of a huge int is slow, or refused past 4300 digits
-        return f"an integer of {value.bit_length()} bits"
+    """``repr(value)``, cut to ``limit`` characters (a hostile value may be huge).
+
+    Nothing and yes/no are written as JSON and YAML write them (``null``, ``true``, ``false``),
+    alone or in a list: the words of the files and pages the values come from, not Python's.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"an integer of {value.bit_length()} bits"  # repr of a huge int is slow, or refused past 4300 digits
     try:
-        text = repr(value)
+        text = _json_words(value)
     except RecursionError:
         return "a deeply nested value"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _json_words(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, list) and len(value) <= 100:
+        return "[" + ", ".join(_json_words(item) for item in value) + "]"
+    return repr(value)
 
 
 class ConfigError(ValueError):

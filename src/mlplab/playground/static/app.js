@@ -109,13 +109,29 @@ function hideNotice() {
   $("notice").hidden = true;
 }
 
+function fieldNote(name, text) {  // the reason a field was refused, shown under the field (empty: none)
+  const label = $(name).closest("label");
+  let note = label.nextElementSibling;
+  if (!note || !note.classList.contains("field-error")) {
+    if (!text) return;
+    note = document.createElement("div");
+    note.className = "field-error";
+    note.setAttribute("role", "alert");
+    label.after(note);
+  }
+  note.textContent = text;
+  note.hidden = !text;
+}
+
 function markInvalid(message) {  // the server's messages start with the option they refuse
   const name = message.split(":")[0];
-  if (SETTINGS.includes(name)) $(name).classList.add("invalid");
+  if (!SETTINGS.includes(name)) return;
+  $(name).classList.add("invalid");
+  fieldNote(name, message.slice(name.length + 1).trim());
 }
 
 function clearInvalid(names) {
-  for (const name of names) $(name).classList.remove("invalid");
+  for (const name of names) { $(name).classList.remove("invalid"); fieldNote(name, ""); }
 }
 
 // ---------------------------------------------------------------- messages
@@ -179,6 +195,8 @@ function onMessage(event) {
       if (request.id === lastSetupId) clearInvalid(SETTINGS);
     }
     points = message.points;
+    $("legend").innerHTML = Array.from({ length: points.classes }, (_, k) =>
+      `<span><i style="background:${PALETTE[k % PALETTE.length]}"></i>class ${k}</span>`).join("");
     history = { loss: [], accuracy: [], running_loss: [], running_accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
     rateChanges = [];
@@ -303,8 +321,15 @@ function drawCurves() {  // the loss and accuracy charts (again when the scale c
 
 function drawChart(canvas, series, { low, high, log, marks }) {
   // one line per series over epochs 0, 1, ... (null: no value); an isolated value is a dot; marks: epochs to flag
-  if (canvas.clientWidth && canvas.width !== canvas.clientWidth) canvas.width = canvas.clientWidth;
-  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, pad = 34;
+  // sharp on high-DPI screens: the canvas holds devicePixelRatio pixels per CSS pixel, the drawing is in CSS pixels
+  const ratio = window.devicePixelRatio || 1, h = Number(canvas.dataset.height || (canvas.dataset.height = canvas.height));
+  const w = canvas.clientWidth || canvas.width / ratio;
+  canvas.style.height = `${h}px`;
+  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+    canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+  }
+  const ctx = canvas.getContext("2d"), pad = 34;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, w, h);
   const tf = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
   const shown = (v) => v !== null && isFinite(v) && (!log || v > 0);
@@ -367,6 +392,12 @@ async function main() {
   fillSelect("init", options.initializers); fillSelect("loss", options.losses);
   fillSelect("optimizer", options.optimizers); fillSelect("schedule", options.schedules);
   defaults = options.defaults;
+  for (const [name, [low, high]] of Object.entries(options.ranges)) {  // the fields allow what the server allows
+    const el = $(name);
+    if (!el || el.type === "text") continue;
+    if (low !== null) el.min = low;
+    if (high !== null) el.max = high; else el.removeAttribute("max");
+  }
   writeSettings(defaults);  // until the server accepts the address's setup
   for (const key of SETTINGS) {
     const el = $(key);
