@@ -387,3 +387,16 @@ def test_the_fields_allow_what_the_server_allows_and_a_refusal_shows_at_its_fiel
     choose(page, epochs="20")
     wait_for(page, "document.querySelector('label:has(#epochs) + .field-error').hidden")
     assert page.text_content("#legend") == "class 0class 1"
+
+
+def test_test_data_can_be_hidden_and_the_output_discretized(page):
+    page.click("#step")
+    wait_for(page, "parseInt(document.getElementById('epoch').textContent) === 1")
+    shown = boundary_image(page)
+    page.uncheck("#show-test")
+    hidden = boundary_image(page)
+    page.check("#show-test")
+    assert hidden != shown and boundary_image(page) == shown  # the test points, and only they, came and went
+    page.check("#discretize")
+    assert boundary_image(page) not in (shown, hidden)
+    page.screenshot(path=str(ARTIFACTS / "10-discretized.png"))

@@ -7,6 +7,7 @@ const SETTINGS = ["dataset", "points", "noise", "test_fraction", "data_seed", "h
 const $ = (id) => document.getElementById(id);
 
 let socket = null, points = null, history = null, gradNorms = [], running = false;
+let lastBoundary = null;   // the boundary of the last state, redrawn when a view option changes
 let rateChanges = [];      // epochs at which the learning rate was changed by hand (marked on the curves)
 let defaults = null;        // the server's default setup
 let accepted = null;        // the last setup the server said "ready" for: the address holds it, nothing else
@@ -236,6 +237,7 @@ function onState(state) {
     stopped: "stopped", diverged: state.message || "diverged" };
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
+  lastBoundary = state.boundary;
   drawBoundary(state.boundary);
   drawCurves();
   const layers = Math.max(0, ...gradNorms.map((g) => (g ? g.length : 0)));
@@ -283,14 +285,14 @@ function drawBoundary(boundary) {
     const n = boundary.size, image = new ImageData(n, n);
     for (let i = 0; i < n * n; i++) {
       const rgb = hex(PALETTE[boundary.cls[i] % PALETTE.length]);
-      const strength = Math.max(0, (boundary.p[i] - 1 / k) / (1 - 1 / k)) * 0.55 + 0.08;
+      const strength = $("discretize").checked ? 0.45 : Math.max(0, (boundary.p[i] - 1 / k) / (1 - 1 / k)) * 0.55 + 0.08;
       for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 - strength * (255 - rgb[c]));
       image.data[4 * i + 3] = 255;
     }
     const small = document.createElement("canvas");
     small.width = n; small.height = n;
     small.getContext("2d").putImageData(image, 0, 0);
-    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingEnabled = !$("discretize").checked;  // discretized: each cell's class, edges kept sharp
     ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
   }
   const [x0, x1, y0, y1] = points.extent;
@@ -302,7 +304,7 @@ function drawBoundary(boundary) {
     else { ctx.strokeStyle = PALETTE[label % PALETTE.length]; ctx.lineWidth = 1.6; ctx.stroke(); }
   };
   points.train.forEach((xy, i) => dot(xy, points.train_labels[i], true));
-  points.test.forEach((xy, i) => dot(xy, points.test_labels[i], false));
+  if ($("show-test").checked) points.test.forEach((xy, i) => dot(xy, points.test_labels[i], false));
   if (!boundary) {
     ctx.fillStyle = "#6b7785"; ctx.font = "12px system-ui";
     ctx.fillText("64-pixel digits, drawn on their two principal directions", 10, canvas.height - 10);
@@ -412,6 +414,7 @@ async function main() {
   $("speed").addEventListener("change", () => send({ type: "speed", value: $("speed").value === "" ? null : Number($("speed").value) }));
   $("notice-close").addEventListener("click", hideNotice);
   $("loss-log").addEventListener("change", drawCurves);
+  for (const id of ["show-test", "discretize"]) $(id).addEventListener("change", () => drawBoundary(lastBoundary));
   window.addEventListener("resize", drawCurves);
   window.addEventListener("hashchange", loadAddress);  // an address pasted into this tab: only the part after # changed
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
