@@ -507,3 +507,44 @@ def test_a_rate_is_refused_in_the_same_words_in_a_setup_and_while_training(value
         learning_rate(value)
     assert str(by_setup.value) == str(by_message.value)
     assert "None" not in str(by_setup.value)  # JSON's words: null
+
+
+def test_the_diagram_has_a_map_per_neuron_and_a_weight_per_edge():
+    session = Session(check_setup({**QUICK, "batch_norm": True, "dropout": 0.2}))
+    network = session.network()
+    assert network["sizes"] == [2, 8, 8, 2] and [len(column) for column in network["columns"]] == [2, 8, 8, 2]
+    assert all(len(values) == network["grid"] ** 2 for column in network["columns"] for values in column)
+    for k, layer in enumerate(session._dense):
+        np.testing.assert_allclose(network["weights"][k], layer.W.value, atol=5e-5)
+    # a hidden neuron's map is that neuron's output, in inference mode, over the grid
+    grid = session._grid(network["grid"])
+    hidden = session.model.layers[3].forward(
+        session.model.layers[2].forward(session.model.layers[1].forward(session.model.layers[0].forward(grid)))
+    )
+    np.testing.assert_allclose(network["columns"][1][5], hidden[:, 5], atol=5e-5)
+    np.testing.assert_allclose(np.sum(network["columns"][-1], axis=0), 1.0, atol=1e-3)  # class probabilities
+    wide = Session(check_setup({**QUICK, "hidden": [40]})).network()
+    assert wide["sizes"] == [2, 40, 2] and len(wide["columns"][1]) == 16  # the first 16 are drawn
+    assert Session(check_setup({"dataset": "digits", "hidden": [8], "epochs": 1})).network() is None
+
+
+def test_a_weight_set_by_hand_changes_the_next_prediction_and_bad_ones_are_refused(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": {**QUICK, "hidden": [4]}})
+        receive(ws, "ready")
+        before = receive(ws, "state")
+        ws.send_json({"type": "weight", "layer": 1, "row": 2, "column": 0, "value": 25.0})
+        after = receive(ws, "state")
+        assert after["network"]["weights"][1][2][0] == 25.0 and after["boundary"] != before["boundary"]
+        for bad, reason in [
+            ({"layer": 2, "row": 0, "column": 0, "value": 1}, "weight: layer 2 is not one of the network's (0 to 1)"),
+            ({"layer": 0, "row": 2, "column": 0, "value": 1}, "weight: row 2 is not in layer 0's (0 to 1)"),
+            ({"layer": 0, "row": 0, "column": "x", "value": 1}, "weight: column 'x' is not in layer 0's (0 to 3)"),
+            (
+                {"layer": 0, "row": 0, "column": 0, "value": None},
+                "weight: null is not allowed (must be a number in [-1000, 1000])",
+            ),
+            ({"layer": 0, "row": 0, "column": 0, "value": 1e9}, "weight: 1000000000.0 is not allowed"),
+        ]:
+            ws.send_json({"type": "weight", **bad})
+            assert receive(ws, "error")["message"].startswith(reason)

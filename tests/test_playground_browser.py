@@ -400,3 +400,27 @@ def test_test_data_can_be_hidden_and_the_output_discretized(page):
     page.check("#discretize")
     assert boundary_image(page) not in (shown, hidden)
     page.screenshot(path=str(ARTIFACTS / "10-discretized.png"))
+
+
+def test_the_network_diagram_draws_every_neuron_and_weight_and_a_clicked_edge_sets_its_weight(page):
+    wait_for(page, "network !== null")
+    assert page.evaluate("network.columns.map((c) => c.length)") == [2, 8, 8, 2]
+    assert page.evaluate("neurons.length") == 20 and page.evaluate("edges.length") == 2 * 8 + 8 * 8 + 8 * 2
+    edge = page.evaluate(
+        "(() => { const e = edges.find((e) => e.layer === 2 && e.row === 3 && e.column === 1); return e; })()"
+    )
+    box = page.locator("#network").bounding_box()
+    x, y = box["x"] + (edge["x1"] + edge["x2"]) / 2, box["y"] + (edge["y1"] + edge["y2"]) / 2
+    page.mouse.move(x, y)
+    wait_for(page, "!document.getElementById('network-tip').hidden")
+    assert text(page, "network-tip").startswith("W3[3, 1] = ")
+    before = boundary_image(page)
+    page.once("dialog", lambda dialog: dialog.accept("7.5"))
+    page.mouse.click(x, y)
+    wait_for(page, "network.weights[2][3][1] === 7.5")
+    page.mouse.move(0, 0)  # off the diagram: the boundary, not a neuron's map
+    wait_for(page, f"document.getElementById('boundary').toDataURL() !== {json.dumps(before)}")
+    neuron = page.evaluate("neurons.find((n) => n.column === 1 && n.unit === 0)")
+    page.mouse.move(box["x"] + neuron["x"] + neuron["size"] / 2, box["y"] + neuron["y"] + neuron["size"] / 2)
+    wait_for(page, "document.getElementById('network-tip').textContent === 'neuron 1 of layer 1'")
+    page.screenshot(path=str(ARTIFACTS / "11-network-diagram.png"), full_page=True)

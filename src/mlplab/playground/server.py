@@ -4,7 +4,8 @@ Messages from the page (JSON): ``setup`` (with a ``config``), ``start`` (after t
 as many epochs again, announced by a ``continued`` message with the new setup and export),
 ``pause``, ``step``, ``reset`` (new initial weights: the next weight seed), ``new_data`` (new
 points: the next data seed), ``lr`` (with a ``value``), ``speed`` (epochs a second at most, or
-``null``). Messages to the page: ``ready`` (the points, the extent, the model summary, the
+``null``), ``weight`` (``layer``, ``row``, ``column``, ``value``: one weight set by hand).
+Messages to the page: ``ready`` (the points, the extent, the model summary, the
 export, and the ``setup`` as the page spells it), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
 and ``error`` (a refused setup or message, with the reason). A message may carry
@@ -178,12 +179,21 @@ class Connection:
             return await self.setup(check_setup(message.get("config", {})), request)
         if kind in NEXT_SEED:  # Reset: new initial weights; New data: new points (the rest of the setup as it is)
             return await self.setup(reseeded(self.session.config if self.session else check_setup({}), kind), request)
+        if kind == "weight":  # a weight set by hand in the diagram: the next prediction uses it
+            if self.session is None:
+                return await self.error("send a setup first", request)
+            try:
+                values = [message.get(key) for key in ("layer", "row", "column", "value")]
+                await asyncio.to_thread(self.session.set_weight, *values)
+            except ValueError as error:
+                return await self.error(str(error), request)
+            return await self.state()
         if kind == "speed":
             self.speed = epochs_per_second(message.get("value"))
             return await self.send(_answer({"type": "speed", "value": self.speed}, request))
         if kind not in ("start", "pause", "step", "lr"):
             return await self.error(
-                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data, lr or speed",
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data, lr, speed or weight",
                 request,
             )
         if self.session is None:

@@ -28,12 +28,19 @@ from ..functional import softmax
 from ..layers import Dense
 from ..layers.activations import ACTIVATIONS
 from ..recipe import Config, build_model, build_trainer, load_data, split_data
+from ..recipe.rules import shown
 from ..schedules import SCHEDULES, ExponentialDecay, LinearDecay
 from ..training import LearningRateScheduler, TrainingDiverged
 from ..training.state import restore_weights, snapshot_weights
 
 GRID = 64
 """Cells per side of the decision-boundary heat map."""
+NEURON_GRID = 16
+"""Cells per side of each neuron's heat map in the network diagram."""
+SHOWN_UNITS = 16
+"""Neurons of a layer the diagram draws (a wider layer is drawn by its first ones, and says so)."""
+MAX_WEIGHT = 1000.0
+"""The largest weight, in size, that the page may set by hand."""
 HISTOGRAM_BINS = 24
 SAMPLE = 500
 """Training points the activation histograms are computed on."""
@@ -232,13 +239,62 @@ class Session:
             "summary": self.model.summary(),
         }
 
+    def _grid(self, size: int) -> np.ndarray:
+        """The centres of a ``size`` x ``size`` grid over the extent, row by row from the top left."""
+        x0, x1, y0, y1 = self.extent
+        gx, gy = np.meshgrid(np.linspace(x0, x1, size), np.linspace(y1, y0, size))
+        return np.column_stack([gx.ravel(), gy.ravel()]).astype(self.x.dtype)
+
+    def network(self) -> dict[str, Any] | None:
+        """The network diagram's numbers (2-D data only): each neuron's output over the plane, and the weights.
+
+        ``columns`` holds, from the inputs to the outputs, each neuron's values on a
+        ``NEURON_GRID`` x ``NEURON_GRID`` grid over the extent: the inputs themselves, each hidden
+        layer's output after its activation (in inference mode: what the next layer receives), and
+        the output's class probabilities. ``weights[k]`` is dense layer ``k``'s matrix (rows: its
+        inputs). At most ``SHOWN_UNITS`` neurons of a layer are given; ``sizes`` says how many it has.
+        """
+        if self._project is not None:
+            return None
+        out = self._grid(NEURON_GRID)
+        columns, seen_dense = [out], False
+        layers = self.model.layers
+        with np.errstate(all="ignore"):
+            for i, layer in enumerate(layers):
+                out = layer.forward(out)
+                seen_dense = seen_dense or isinstance(layer, Dense)
+                if seen_dense and (i + 1 == len(layers) or isinstance(layers[i + 1], Dense)):
+                    columns.append(out)
+            columns[-1] = softmax(columns[-1].astype(np.float64), axis=1)
+        listed = lambda values: np.round(np.nan_to_num(values, posinf=1e6, neginf=-1e6), 4).tolist()  # noqa: E731
+        return {
+            "grid": NEURON_GRID,
+            "sizes": [int(column.shape[1]) for column in columns],
+            "columns": [[listed(column[:, j]) for j in range(min(SHOWN_UNITS, column.shape[1]))] for column in columns],
+            "weights": [listed(layer.W.value[:SHOWN_UNITS, :SHOWN_UNITS]) for layer in self._dense],
+        }
+
+    def set_weight(self, layer: int, row: int, column: int, value: float) -> None:
+        """Set weight ``[row, column]`` of dense layer ``layer`` (0 first) by hand; ``ValueError`` naming what is wrong."""
+        dense = self._dense
+        if not isinstance(layer, int) or isinstance(layer, bool) or not 0 <= layer < len(dense):
+            raise ValueError(f"weight: layer {shown(layer)} is not one of the network's (0 to {len(dense) - 1})")
+        rows, columns = dense[layer].W.value.shape
+        for name, index, size in (("row", row, rows), ("column", column, columns)):
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < size:
+                raise ValueError(f"weight: {name} {shown(index)} is not in layer {layer}'s (0 to {size - 1})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_WEIGHT:
+            raise ValueError(
+                f"weight: {shown(value)} is not allowed (must be a number in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}])"
+            )
+        with self.lock:
+            dense[layer].W.value[row, column] = value
+
     def boundary(self) -> dict[str, Any] | None:
         """The predicted class and its probability on a ``GRID`` x ``GRID`` grid over the extent (2-D data only)."""
         if self._project is not None:
             return None
-        x0, x1, y0, y1 = self.extent
-        gx, gy = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y1, y0, GRID))
-        grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(self.x.dtype)
+        grid = self._grid(GRID)
         with np.errstate(all="ignore"):
             p = np.nan_to_num(softmax(self.model.forward(grid).astype(np.float64), axis=1))
         return {"size": GRID, "cls": p.argmax(axis=1).tolist(), "p": np.round(p.max(axis=1), 3).tolist()}
@@ -290,4 +346,5 @@ class Session:
             "boundary": self.boundary(),
             "layers": self.layers(),
             "contour": self.contour(),
+            "network": self.network(),
         }

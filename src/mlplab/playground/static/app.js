@@ -239,6 +239,7 @@ function onState(state) {
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
   lastBoundary = state.boundary;
   drawBoundary(state.boundary);
+  drawNetwork(state.network);
   drawCurves();
   const layers = Math.max(0, ...gradNorms.map((g) => (g ? g.length : 0)));
   drawChart($("grad-chart"), Array.from({ length: layers }, (_, k) => ({ values: gradNorms.map((g) => (g ? g[k] : null)), color: PALETTE[k % PALETTE.length], label: `W${k + 1}` })), { log: true });
@@ -276,12 +277,15 @@ function drawContour(contour) {
 
 // ---------------------------------------------------------------- drawing
 
-function drawBoundary(boundary) {
+function drawBoundary(boundary, neuron) {  // with a neuron of the diagram: its output over the plane instead
   const canvas = $("boundary"), ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
   if (!points) return;
   const k = points.classes;
-  if (boundary) {
+  if (neuron) {
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(neuron.image, 0, 0, canvas.width, canvas.height);
+  } else if (boundary) {
     const n = boundary.size, image = new ImageData(n, n);
     for (let i = 0; i < n * n; i++) {
       const rgb = hex(PALETTE[boundary.cls[i] % PALETTE.length]);
@@ -315,6 +319,106 @@ function hex(color) {
   return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
 }
 
+function sharp(canvas) {
+  // sharp on high-DPI screens: the canvas holds devicePixelRatio pixels per CSS pixel, the drawing is in CSS pixels
+  const ratio = window.devicePixelRatio || 1, h = Number(canvas.dataset.height || (canvas.dataset.height = canvas.height));
+  const w = canvas.clientWidth || canvas.width / ratio;
+  canvas.style.height = `${h}px`;
+  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+    canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+// ---------------------------------------------------------------- the network diagram
+
+let network = null, neurons = [], edges = [];  // the last diagram, and where its neurons and edges are drawn
+
+function mapImage(values, grid, probability) {
+  // a neuron's output over the plane: blue where positive (or a likely class), orange where negative
+  const image = new ImageData(grid, grid), top = probability ? 1 : Math.max(1e-9, ...values.map(Math.abs));
+  const blue = hex(PALETTE[0]), orange = hex(PALETTE[1]);
+  values.forEach((v, i) => {
+    const t = probability ? v : v / top, rgb = t >= 0 ? blue : orange, strength = Math.min(1, Math.abs(t)) * 0.85;
+    for (let c = 0; c < 3; c++) image.data[4 * i + c] = Math.round(255 - strength * (255 - rgb[c]));
+    image.data[4 * i + 3] = 255;
+  });
+  const small = document.createElement("canvas");
+  small.width = grid; small.height = grid;
+  small.getContext("2d").putImageData(image, 0, 0);
+  return small;
+}
+
+function drawNetwork(net) {
+  network = net; neurons = []; edges = [];
+  const canvas = $("network");
+  canvas.closest("section").hidden = !net;
+  if (!net) return;
+  const { ctx, w, h } = sharp(canvas), columns = net.columns.length;
+  const most = Math.max(...net.columns.map((c) => c.length)), gap = 6;
+  const size = Math.max(8, Math.min(40, (h - 24) / most - gap)), pad = 30;
+  const cx = (c) => pad + c * (w - 2 * pad - size) / Math.max(1, columns - 1);
+  const cy = (c, u) => (h - 12 - net.columns[c].length * (size + gap) + gap) / 2 + u * (size + gap);
+  net.weights.forEach((matrix, k) => matrix.forEach((row, i) => row.forEach((weight, j) => {
+    if (i >= net.columns[k].length || j >= net.columns[k + 1].length) return;
+    const edge = { layer: k, row: i, column: j, weight, x1: cx(k) + size, y1: cy(k, i) + size / 2, x2: cx(k + 1), y2: cy(k + 1, j) + size / 2 };
+    edges.push(edge);
+    ctx.strokeStyle = weight >= 0 ? PALETTE[0] : PALETTE[1];
+    ctx.globalAlpha = 0.25 + 0.75 * Math.min(1, Math.abs(weight));
+    ctx.lineWidth = Math.min(5, 0.4 + 1.6 * Math.abs(weight));
+    ctx.beginPath(); ctx.moveTo(edge.x1, edge.y1); ctx.lineTo(edge.x2, edge.y2); ctx.stroke();
+  })));
+  ctx.globalAlpha = 1; ctx.imageSmoothingEnabled = false;
+  net.columns.forEach((maps, c) => {
+    maps.forEach((values, u) => {
+      const x = cx(c), y = cy(c, u), image = mapImage(values, net.grid, c === columns - 1);
+      ctx.drawImage(image, x, y, size, size);
+      ctx.strokeStyle = "#9aa5b1"; ctx.lineWidth = 1; ctx.strokeRect(x, y, size, size);
+      neurons.push({ column: c, unit: u, x, y, size, image });
+    });
+    ctx.fillStyle = "#6b7785"; ctx.font = "11px system-ui";
+    const name = c === 0 ? "inputs" : c === columns - 1 ? "outputs" : `layer ${c}`;
+    const more = net.sizes[c] > maps.length ? ` (+${net.sizes[c] - maps.length})` : "";
+    ctx.fillText(name + more, cx(c), h - 2);
+  });
+}
+
+function nearestEdge(x, y) {  // the edge within 4 px of (x, y), if any
+  let best = null, bestDistance = 4;
+  for (const e of edges) {
+    const dx = e.x2 - e.x1, dy = e.y2 - e.y1, t = Math.max(0, Math.min(1, ((x - e.x1) * dx + (y - e.y1) * dy) / (dx * dx + dy * dy)));
+    const distance = Math.hypot(x - (e.x1 + t * dx), y - (e.y1 + t * dy));
+    if (distance < bestDistance) { best = e; bestDistance = distance; }
+  }
+  return best;
+}
+
+function neuronAt(x, y) {
+  return neurons.find((n) => x >= n.x && x <= n.x + n.size && y >= n.y && y <= n.y + n.size) || null;
+}
+
+function onNetworkMove(event) {
+  const box = $("network").getBoundingClientRect(), x = event.clientX - box.left, y = event.clientY - box.top;
+  const tip = $("network-tip"), neuron = neuronAt(x, y), edge = neuron ? null : nearestEdge(x, y);
+  drawBoundary(lastBoundary, neuron);
+  if (!edge && !neuron) { tip.hidden = true; return; }
+  tip.textContent = edge ? `W${edge.layer + 1}[${edge.row}, ${edge.column}] = ${edge.weight}` : neuron.column === 0 ? `input x${neuron.unit + 1}` : `neuron ${neuron.unit + 1} of ${neuron.column === network.columns.length - 1 ? "the outputs" : "layer " + neuron.column}`;
+  tip.style.left = `${x + box.left - $("network").closest("section").getBoundingClientRect().left + 12}px`;
+  tip.style.top = `${y + box.top - $("network").closest("section").getBoundingClientRect().top + 12}px`;
+  tip.hidden = false;
+}
+
+function onNetworkClick(event) {  // an edge clicked: set its weight in the running network
+  const box = $("network").getBoundingClientRect(), edge = nearestEdge(event.clientX - box.left, event.clientY - box.top);
+  if (!edge) return;
+  const answer = window.prompt(`New value of W${edge.layer + 1}[${edge.row}, ${edge.column}]:`, String(edge.weight));
+  if (answer === null || answer.trim() === "") return;
+  send({ type: "weight", layer: edge.layer, row: edge.row, column: edge.column, value: Number(answer) });
+}
+
 function drawCurves() {  // the loss and accuracy charts (again when the scale changes)
   if (!history) return;
   drawChart($("loss-chart"), [{ values: history.running_loss, color: PALETTE[8], dash: [1, 3] }, { values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], { log: $("loss-log").checked, marks: rateChanges });
@@ -323,16 +427,7 @@ function drawCurves() {  // the loss and accuracy charts (again when the scale c
 
 function drawChart(canvas, series, { low, high, log, marks }) {
   // one line per series over epochs 0, 1, ... (null: no value); an isolated value is a dot; marks: epochs to flag
-  // sharp on high-DPI screens: the canvas holds devicePixelRatio pixels per CSS pixel, the drawing is in CSS pixels
-  const ratio = window.devicePixelRatio || 1, h = Number(canvas.dataset.height || (canvas.dataset.height = canvas.height));
-  const w = canvas.clientWidth || canvas.width / ratio;
-  canvas.style.height = `${h}px`;
-  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
-    canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
-  }
-  const ctx = canvas.getContext("2d"), pad = 34;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ctx, w, h } = sharp(canvas), pad = 34;
   const tf = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
   const shown = (v) => v !== null && isFinite(v) && (!log || v > 0);
   const all = series.flatMap((s) => s.values.filter(shown).map(tf));
@@ -414,6 +509,10 @@ async function main() {
   $("speed").addEventListener("change", () => send({ type: "speed", value: $("speed").value === "" ? null : Number($("speed").value) }));
   $("notice-close").addEventListener("click", hideNotice);
   $("loss-log").addEventListener("change", drawCurves);
+  $("network").addEventListener("mousemove", onNetworkMove);
+  $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; drawBoundary(lastBoundary); });
+  $("network").addEventListener("click", onNetworkClick);
+  window.addEventListener("resize", () => drawNetwork(network));
   for (const id of ["show-test", "discretize"]) $(id).addEventListener("change", () => drawBoundary(lastBoundary));
   window.addEventListener("resize", drawCurves);
   window.addEventListener("hashchange", loadAddress);  // an address pasted into this tab: only the part after # changed
