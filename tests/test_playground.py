@@ -548,3 +548,66 @@ def test_a_weight_set_by_hand_changes_the_next_prediction_and_bad_ones_are_refus
         ]:
             ws.send_json({"type": "weight", **bad})
             assert receive(ws, "error")["message"].startswith(reason)
+
+
+def test_explain_step_gives_the_gradients_of_central_differences_and_changes_nothing():
+    session = Session(check_setup({**QUICK, "hidden": [5, 4], "optimizer": "sgd", "lr": 0.3, "l2": 0.01}))
+    session.epoch()
+    weights = [p.value.copy() for p in session.model.parameters()]
+    explained = session.explain(7)
+    x, label = session.x[7:8].astype(np.float64), int(session.y[7])
+    dense = [(layer.W.value.astype(np.float64), layer.b.value.astype(np.float64)) for layer in session._dense]
+
+    def loss_of(params):  # the sample's loss, in float64, from the lectures' formulas
+        a = x
+        for k, (w, b) in enumerate(params):
+            z = a @ w + b
+            a = np.tanh(z) if k < len(params) - 1 else z
+        return float(np.log(np.exp(a - a.max()).sum()) - (a[0, label] - a.max()))
+
+    assert explained["loss"] == pytest.approx(loss_of(dense), rel=1e-5)
+    for k, (w, _) in enumerate(dense):
+        for i, j in [(0, 0), (1, w.shape[1] - 1), (w.shape[0] - 1, 1)]:
+            step = 1e-5
+            up = [(ww.copy(), bb) for ww, bb in dense]
+            down = [(ww.copy(), bb) for ww, bb in dense]
+            up[k][0][i, j] += step
+            down[k][0][i, j] -= step
+            numeric = (loss_of(up) - loss_of(down)) / (2 * step)
+            assert explained["layers"][k]["grad"][i][j] == pytest.approx(numeric, rel=1e-3, abs=1e-6), (k, i, j)
+    out = explained["layers"][-1]
+    assert np.allclose(out["delta"], np.array(out["a"]) - np.eye(2)[label], atol=1e-5)  # delta = p - t
+    # plain SGD with L2: the change is -lr * (dL/dw + l2 * w)
+    w0 = session._dense[0].W.value.astype(np.float64)
+    expected = -0.3 * (np.array(explained["layers"][0]["grad"]) + 0.01 * w0)
+    np.testing.assert_allclose(explained["layers"][0]["change"], expected, atol=1e-5)
+    for before, p in zip(weights, session.model.parameters()):
+        np.testing.assert_array_equal(before, p.value)  # nothing of the explained step stays
+
+
+def test_explaining_between_epochs_does_not_change_the_training():
+    setup = {**QUICK, "epochs": 4, "optimizer": "adam", "lr": 0.01, "dropout": 0.2}
+    explained, plain = Session(check_setup(setup)), Session(check_setup(setup))
+    for _ in range(2):
+        explained.epoch()
+        explained.explain(3)
+        plain.epoch()
+    explained.epoch()
+    plain.epoch()
+    for a, b in zip(explained.model.parameters(), plain.model.parameters()):
+        np.testing.assert_array_equal(a.value, b.value)
+    with pytest.raises(ValueError, match=r"explain: sample 140 is not one of the training set's \(0 to 139\)"):
+        explained.explain(140)
+    with pytest.raises(ValueError, match="not for a network with batch norm"):
+        Session(check_setup({**QUICK, "batch_norm": True})).explain(0)
+
+
+def test_explain_over_the_websocket(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "setup", "config": QUICK})
+        receive(ws, "ready")
+        ws.send_json({"type": "explain", "sample": 2, "id": 9})
+        explanation = receive(ws, "explanation")
+        assert explanation["id"] == 9 and explanation["sample"] == 2 and len(explanation["layers"]) == 3
+        ws.send_json({"type": "explain", "sample": "two"})
+        assert receive(ws, "error")["message"].startswith("explain: sample 'two' is not one of the training set's")

@@ -424,3 +424,23 @@ def test_the_network_diagram_draws_every_neuron_and_weight_and_a_clicked_edge_se
     page.mouse.move(box["x"] + neuron["x"] + neuron["size"] / 2, box["y"] + neuron["y"] + neuron["size"] / 2)
     wait_for(page, "document.getElementById('network-tip').textContent === 'neuron 1 of layer 1'")
     page.screenshot(path=str(ARTIFACTS / "11-network-diagram.png"), full_page=True)
+
+
+def test_explain_step_on_a_clicked_point_shows_each_layers_numbers_with_the_formulas(page):
+    page.click("#step")
+    wait_for(page, "parseInt(document.getElementById('epoch').textContent) === 1")
+    target = page.evaluate("points.train[5]")
+    extent = page.evaluate("points.extent")
+    box = page.locator("#boundary").bounding_box()
+    x = box["x"] + (target[0] - extent[0]) / (extent[1] - extent[0]) * box["width"]
+    y = box["y"] + (extent[3] - target[1]) / (extent[3] - extent[2]) * box["height"]
+    page.mouse.click(x, y)
+    wait_for(page, "chosen !== null")
+    chosen = page.evaluate("chosen")
+    page.click("#explain")
+    wait_for(page, "!document.getElementById('explanation').hidden")
+    shown = text(page, "explanation")
+    assert f"One step on point {chosen} alone" in shown
+    assert shown.count("∂L/∂W") == 3 and "δ = ∂L/∂z = p − t" in shown and "Δw = −η ∂L/∂w" in shown
+    assert page.locator("#explanation table").count() >= 9
+    page.screenshot(path=str(ARTIFACTS / "12-explain-step.png"), full_page=True)

@@ -4,7 +4,8 @@ Messages from the page (JSON): ``setup`` (with a ``config``), ``start`` (after t
 as many epochs again, announced by a ``continued`` message with the new setup and export),
 ``pause``, ``step``, ``reset`` (new initial weights: the next weight seed), ``new_data`` (new
 points: the next data seed), ``lr`` (with a ``value``), ``speed`` (epochs a second at most, or
-``null``), ``weight`` (``layer``, ``row``, ``column``, ``value``: one weight set by hand).
+``null``), ``weight`` (``layer``, ``row``, ``column``, ``value``: one weight set by hand),
+``explain`` (a training ``sample``: an ``explanation`` of one step on it comes back).
 Messages to the page: ``ready`` (the points, the extent, the model summary, the
 export, and the ``setup`` as the page spells it), ``state``
 (after epochs, at most ``UPDATES_PER_SECOND`` times a second while running),
@@ -188,12 +189,20 @@ class Connection:
             except ValueError as error:
                 return await self.error(str(error), request)
             return await self.state()
+        if kind == "explain":  # one sample's step opened up: z, a, delta, dL/dw and the change, nothing kept
+            if self.session is None:
+                return await self.error("send a setup first", request)
+            try:
+                explained = await asyncio.to_thread(self.session.explain, message.get("sample"))
+            except ValueError as error:
+                return await self.error(str(error), request)
+            return await self.send(_answer({"type": "explanation", **explained}, request))
         if kind == "speed":
             self.speed = epochs_per_second(message.get("value"))
             return await self.send(_answer({"type": "speed", "value": self.speed}, request))
         if kind not in ("start", "pause", "step", "lr"):
             return await self.error(
-                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data, lr, speed or weight",
+                f"unknown message type {str(kind)[:40]!r}: use setup, start, pause, step, reset, new_data, lr, speed, weight or explain",
                 request,
             )
         if self.session is None:

@@ -17,6 +17,7 @@ weights moved and with dropout on, is kept beside them as ``running_loss`` and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import threading
@@ -24,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from ..clipping import clip_grad_norm, clip_grad_value
 from ..functional import softmax
-from ..layers import Dense
+from ..layers import BatchNorm, Dense, Dropout
 from ..layers.activations import ACTIVATIONS
 from ..recipe import Config, build_model, build_trainer, load_data, split_data
 from ..recipe.rules import shown
@@ -289,6 +291,98 @@ class Session:
             )
         with self.lock:
             dense[layer].W.value[row, column] = value
+
+    def explain(self, sample: int) -> dict[str, Any]:
+        r"""One optimizer step on training sample ``sample`` alone, opened up; the network is left as it was.
+
+        For each dense layer :math:`k` (inference mode: dropout off), the neurons' pre-activations
+        :math:`z_k = W_k^\top a_{k-1} + b_k`, outputs :math:`a_k = f(z_k)` (the last layer's are its
+        class probabilities) and :math:`\delta_k = \partial L / \partial z_k` from backpropagation
+        (:math:`\delta_K = p - t` at a softmax cross-entropy output, :math:`\delta_k = f'(z_k) \odot
+        W_{k+1}\delta_{k+1}` below it); each weight's :math:`\partial L / \partial W_k = a_{k-1}
+        \delta_k^\top` and the change :math:`\Delta W_k` the optimizer makes from it (clipping,
+        penalties and its state included), as the trainer would for a batch of this one sample.
+        Matrices are cut to ``SHOWN_UNITS`` rows and columns. ``ValueError`` for a sample that is not
+        one of the training set's, or a network with batch norm (one sample has no batch statistics).
+        """
+        if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample < len(self.x):
+            raise ValueError(
+                f"explain: sample {shown(sample)} is not one of the training set's (0 to {len(self.x) - 1})"
+            )
+        layers = [layer for layer in self.model.layers if not isinstance(layer, Dropout)]  # inference mode: identity
+        if any(isinstance(layer, BatchNorm) for layer in layers):
+            raise ValueError("explain: not for a network with batch norm (one sample has no batch statistics)")
+        with self.lock, np.errstate(all="ignore"):
+            trainer, dense = self.trainer, self._dense
+            weights, optimizer_state = snapshot_weights(self.model), copy.deepcopy(trainer.optimizer.state_dict())
+            try:
+                trainer.optimizer.zero_grad()
+                out, z, a = self.x[sample : sample + 1], [], []
+                for i, layer in enumerate(layers):
+                    out = layer.forward(out)
+                    if isinstance(layer, Dense):
+                        z.append(out.copy())
+                    if z and (i + 1 == len(layers) or isinstance(layers[i + 1], Dense)):
+                        a.append(out.copy())
+                loss = trainer.loss.forward(out, self.y[sample : sample + 1])
+                grad: np.ndarray | None = trainer.loss.backward()
+                deltas: list[np.ndarray] = []
+                for i in range(len(layers) - 1, -1, -1):
+                    assert grad is not None  # only the first layer returns none
+                    if isinstance(layers[i], Dense):
+                        deltas.insert(0, grad.copy())
+                    grad = layers[i].backward(grad, input_grad=i > 0)
+                params = self.model.parameters()
+                if trainer.clip_value is not None:
+                    clip_grad_value(params, trainer.clip_value)
+                if trainer.clip_norm is not None:
+                    clip_grad_norm(params, trainer.clip_norm)
+                gradients = [(layer.W.grad.copy(), None if layer.b is None else layer.b.grad.copy()) for layer in dense]
+                before = [(layer.W.value.copy(), None if layer.b is None else layer.b.value.copy()) for layer in dense]
+                trainer.optimizer.step()
+                changes = [
+                    (layer.W.value - w, None if b is None or layer.b is None else layer.b.value - b)
+                    for layer, (w, b) in zip(dense, before)
+                ]
+            finally:  # nothing of this step stays: the weights and the optimizer's state are as they were
+                restore_weights(self.model, weights)
+                trainer.optimizer.load_state_dict(optimizer_state)
+                trainer.optimizer.zero_grad()
+        cut = lambda values: np.round(np.asarray(values, dtype=np.float64)[:SHOWN_UNITS, :SHOWN_UNITS], 6).tolist()  # noqa: E731
+        row = lambda values: np.round(np.asarray(values, dtype=np.float64).ravel()[:SHOWN_UNITS], 6).tolist()  # noqa: E731
+        probabilities = softmax(a[-1].astype(np.float64), axis=1) if trainer.loss.from_logits else a[-1]
+        return {
+            "sample": sample,
+            "x": row(self.x[sample]),
+            "label": int(self.y[sample]),
+            "loss": float(loss),
+            "optimizer": type(trainer.optimizer).__name__,
+            "lr": float(trainer.optimizer.lr),
+            "layers": [
+                {
+                    "z": row(z[k]),
+                    "a": row(probabilities if k == len(dense) - 1 else a[k]),
+                    "delta": row(deltas[k]),
+                    "activation": "softmax" if k == len(dense) - 1 else self._activation_after(k),
+                    "grad": cut(gradients[k][0]),
+                    "bias_grad": None if gradients[k][1] is None else row(gradients[k][1]),
+                    "change": cut(changes[k][0]),
+                    "bias_change": None if changes[k][1] is None else row(changes[k][1]),
+                }
+                for k in range(len(dense))
+            ],
+        }
+
+    def _activation_after(self, k: int) -> str:
+        """The name of the activation that follows dense layer ``k`` (``identity`` if none)."""
+        activation_types = tuple(ACTIVATIONS.get(name) for name in ACTIVATIONS.names())
+        layers = self.model.layers
+        for layer in layers[layers.index(self._dense[k]) + 1 :]:
+            if isinstance(layer, Dense):
+                break
+            if isinstance(layer, activation_types):
+                return type(layer).__name__.lower()
+        return "identity"
 
     def boundary(self) -> dict[str, Any] | None:
         """The predicted class and its probability on a ``GRID`` x ``GRID`` grid over the extent (2-D data only)."""

@@ -7,6 +7,7 @@ const SETTINGS = ["dataset", "points", "noise", "test_fraction", "data_seed", "h
 const $ = (id) => document.getElementById(id);
 
 let socket = null, points = null, history = null, gradNorms = [], running = false;
+let chosen = null;         // the training point chosen for "explain step" (its index)
 let lastBoundary = null;   // the boundary of the last state, redrawn when a view option changes
 let rateChanges = [];      // epochs at which the learning rate was changed by hand (marked on the curves)
 let defaults = null;        // the server's default setup
@@ -201,6 +202,9 @@ function onMessage(event) {
     history = { loss: [], accuracy: [], running_loss: [], running_accuracy: [], test_loss: [], test_accuracy: [], lr: [] };
     gradNorms = [];
     rateChanges = [];
+    chosen = null;
+    $("chosen").textContent = "click a training point to choose it";
+    $("explanation").hidden = true;
     showExport(message.export);
     return;
   }
@@ -212,6 +216,7 @@ function onMessage(event) {
     showExport(message.export);
     return;
   }
+  if (message.type === "explanation") { showExplanation(message); return; }
   if (message.type === "state") onState(message);
 }
 
@@ -309,6 +314,10 @@ function drawBoundary(boundary, neuron) {  // with a neuron of the diagram: its 
   };
   points.train.forEach((xy, i) => dot(xy, points.train_labels[i], true));
   if ($("show-test").checked) points.test.forEach((xy, i) => dot(xy, points.test_labels[i], false));
+  if (chosen !== null && chosen < points.train.length) {
+    const [cx, cy] = points.train[chosen];
+    ctx.beginPath(); ctx.arc(px(cx), py(cy), 8, 0, 2 * Math.PI); ctx.strokeStyle = "#1f2933"; ctx.lineWidth = 2; ctx.stroke();
+  }
   if (!boundary) {
     ctx.fillStyle = "#6b7785"; ctx.font = "12px system-ui";
     ctx.fillText("64-pixel digits, drawn on their two principal directions", 10, canvas.height - 10);
@@ -419,6 +428,53 @@ function onNetworkClick(event) {  // an edge clicked: set its weight in the runn
   send({ type: "weight", layer: edge.layer, row: edge.row, column: edge.column, value: Number(answer) });
 }
 
+function choosePoint(event) {  // the training point nearest the click, for "explain step"
+  if (!points || !points.boundary) return;
+  const canvas = $("boundary"), box = canvas.getBoundingClientRect(), [x0, x1, y0, y1] = points.extent;
+  const x = x0 + (event.clientX - box.left) / box.width * (x1 - x0), y = y1 - (event.clientY - box.top) / box.height * (y1 - y0);
+  let best = 0;
+  points.train.forEach((p, i) => { if (Math.hypot(p[0] - x, p[1] - y) < Math.hypot(points.train[best][0] - x, points.train[best][1] - y)) best = i; });
+  chosen = best;
+  $("chosen").textContent = `point ${best} (class ${points.train_labels[best]}) chosen`;
+  drawBoundary(lastBoundary);
+}
+
+const number = (v) => (v === null ? "" : Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+const vector = (title, values) => `<tr><th>${title}</th>${values.map((v) => `<td>${number(v)}</td>`).join("")}</tr>`;
+function matrix(rows, values) {  // rows: inputs of the layer, columns: its neurons
+  return `<table><tr><th>${rows}</th>${values[0].map((_, j) => `<th>→${j + 1}</th>`).join("")}</tr>` +
+    values.map((row, i) => `<tr><th>${i + 1}</th>${row.map((v) => `<td>${number(v)}</td>`).join("")}</tr>`).join("") + "</table>";
+}
+const UPDATES = {
+  SGD: "Δw = −η ∂L/∂w  (with momentum: v ← μv + ∂L/∂w, Δw = −η v)",
+  Adam: "m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², Δw = −η m̂ / (√v̂ + ε)",
+  AdamW: "as Adam, and w ← w − η λ w",
+  RMSprop: "s ← αs + (1−α)g², Δw = −η g / (√s + ε)",
+  Adagrad: "s ← s + g², Δw = −η g / (√s + ε)",
+  Adadelta: "s ← ρs + (1−ρ)g², Δw = −(√(u+ε)/√(s+ε)) g, u ← ρu + (1−ρ)Δw²",
+};
+
+function showExplanation(e) {
+  const box = $("explanation"), last = e.layers.length - 1;
+  const parts = e.layers.map((layer, k) => {
+    const inputs = k === 0 ? "x" : `a${k}`;
+    const outputFormula = k === last
+      ? "δ = ∂L/∂z = p − t  (softmax and cross-entropy: the probabilities minus the one-hot target)"
+      : `δ${k + 1} = f′(z${k + 1}) ⊙ (W${k + 2} δ${k + 2})  (${layer.activation})`;
+    return `<div class="layer"><h3>Layer ${k + 1}${k === last ? " (output)" : ""}</h3>
+      <p class="formula">z${k + 1} = W${k + 1}ᵀ ${inputs} + b${k + 1},  a${k + 1} = ${k === last ? "softmax" : layer.activation}(z${k + 1})</p>
+      <p class="formula">${outputFormula}</p>
+      <table>${vector("z", layer.z)}${vector("a", layer.a)}${vector("δ", layer.delta)}</table>
+      <p class="formula">∂L/∂W${k + 1} = ${inputs} δ${k + 1}ᵀ</p>${matrix("∂L/∂w", layer.grad)}
+      ${layer.bias_grad ? `<table>${vector("∂L/∂b", layer.bias_grad)}</table>` : ""}
+      <p class="formula">the change ${e.optimizer} makes: ${UPDATES[e.optimizer] || ""}</p>${matrix("Δw", layer.change)}
+      ${layer.bias_change ? `<table>${vector("Δb", layer.bias_change)}</table>` : ""}</div>`;
+  });
+  box.innerHTML = `<h2>One step on point ${e.sample} alone <span class="hint">(x = (${e.x.map(number).join(", ")}), class ${e.label};
+    loss L = ${number(e.loss)}; learning rate η = ${e.lr}; the network is left as it was)</span></h2>` + parts.join("");
+  box.hidden = false;
+}
+
 function drawCurves() {  // the loss and accuracy charts (again when the scale changes)
   if (!history) return;
   drawChart($("loss-chart"), [{ values: history.running_loss, color: PALETTE[8], dash: [1, 3] }, { values: history.loss, color: PALETTE[0] }, { values: history.test_loss, color: PALETTE[1], dash: [5, 4] }], { log: $("loss-log").checked, marks: rateChanges });
@@ -512,6 +568,8 @@ async function main() {
   $("network").addEventListener("mousemove", onNetworkMove);
   $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; drawBoundary(lastBoundary); });
   $("network").addEventListener("click", onNetworkClick);
+  $("boundary").addEventListener("click", choosePoint);
+  $("explain").addEventListener("click", () => send({ type: "explain", sample: chosen ?? 0 }));
   window.addEventListener("resize", () => drawNetwork(network));
   for (const id of ["show-test", "discretize"]) $(id).addEventListener("change", () => drawBoundary(lastBoundary));
   window.addEventListener("resize", drawCurves);
