@@ -444,3 +444,17 @@ def test_explain_step_on_a_clicked_point_shows_each_layers_numbers_with_the_form
     assert shown.count("∂L/∂W") == 3 and "δ = ∂L/∂z = p − t" in shown and "Δw = −η ∂L/∂w" in shown
     assert page.locator("#explanation table").count() >= 9
     page.screenshot(path=str(ARTIFACTS / "12-explain-step.png"), full_page=True)
+
+
+def test_the_diagram_headers_add_and_remove_neurons_and_layers(page):
+    wait_for(page, "network !== null")
+    page.click("#layer-controls button[data-action='unit+0']")
+    wait_for(page, "network.sizes.join(' ') === '2 9 8 2'")
+    page.click("#layer-controls button[data-action='layer+']")
+    wait_for(page, "network.sizes.join(' ') === '2 9 8 8 2'")
+    page.click("#layer-controls button[data-action='unit-2']")
+    wait_for(page, "network.sizes.join(' ') === '2 9 8 7 2'")
+    page.click("#layer-controls button[data-action='layer-']")
+    wait_for(page, "network.sizes.join(' ') === '2 9 8 2'")
+    assert page.input_value("#hidden") == "9 8" and address_setup(page)["hidden"] == [9, 8]
+    assert page.evaluate("edges.length") == 2 * 9 + 9 * 8 + 8 * 2

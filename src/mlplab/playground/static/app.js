@@ -344,7 +344,8 @@ function sharp(canvas) {
 
 // ---------------------------------------------------------------- the network diagram
 
-let network = null, neurons = [], edges = [];  // the last diagram, and where its neurons and edges are drawn
+let network = null, neurons = [], edges = [];
+let layerLimits = { layers: 6, units: 256 };  // the server's, from /api/options  // the last diagram, and where its neurons and edges are drawn
 
 function mapImage(values, grid, probability) {
   // a neuron's output over the plane: blue where positive (or a likely class), orange where negative
@@ -365,7 +366,7 @@ function drawNetwork(net) {
   network = net; neurons = []; edges = [];
   const canvas = $("network");
   canvas.closest("section").hidden = !net;
-  if (!net) return;
+  if (!net) { drawLayerControls(null); return; }
   const { ctx, w, h } = sharp(canvas), columns = net.columns.length;
   const most = Math.max(...net.columns.map((c) => c.length)), gap = 6;
   const size = Math.max(8, Math.min(40, (h - 24) / most - gap)), pad = 30;
@@ -393,6 +394,33 @@ function drawNetwork(net) {
     const more = net.sizes[c] > maps.length ? ` (+${net.sizes[c] - maps.length})` : "";
     ctx.fillText(name + more, cx(c), h - 2);
   });
+  drawLayerControls(net, cx);
+}
+
+function changeLayers(change) {  // a header button of the diagram: the hidden sizes change, a new network starts
+  const sizes = $("hidden").value.trim() === "" ? [] : $("hidden").value.trim().split(/[\s,]+/).map(Number);
+  change(sizes);
+  $("hidden").value = sizes.join(" ");
+  sendSetup();
+}
+
+function drawLayerControls(net, cx) {
+  const box = $("layer-controls");
+  if (!net) { box.innerHTML = ""; return; }
+  const hidden = net.sizes.slice(1, -1), limits = layerLimits;
+  const button = (label, title, enabled, action) => `<button title="${title}" ${enabled ? "" : "disabled"} data-action="${action}">${label}</button>`;
+  box.innerHTML = hidden.map((n, k) => `<div style="left:${cx(k + 1) - 10}px">${button("−", "one neuron fewer", n > 1, `unit-${k}`)}
+      <span>${n}</span>${button("+", "one neuron more", n < limits.units, `unit+${k}`)}</div>`).join("") +
+    `<div style="left:${cx(0)}px; top: 26px">${button("−", "remove the last hidden layer", hidden.length > 0, "layer-")}
+      <span>hidden layers</span>${button("+", "add a hidden layer", hidden.length < limits.layers, "layer+")}</div>`;
+  box.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
+    const action = b.dataset.action;
+    changeLayers((sizes) => {
+      if (action === "layer+") sizes.push(sizes.length ? sizes[sizes.length - 1] : 4);
+      else if (action === "layer-") sizes.pop();
+      else { const k = Number(action.slice(5)); sizes[k] += action[4] === "+" ? 1 : -1; }
+    });
+  }));
 }
 
 function nearestEdge(x, y) {  // the edge within 4 px of (x, y), if any
@@ -545,6 +573,7 @@ async function main() {
   fillSelect("init", options.initializers); fillSelect("loss", options.losses);
   fillSelect("optimizer", options.optimizers); fillSelect("schedule", options.schedules);
   defaults = options.defaults;
+  layerLimits = options.limits;
   for (const [name, [low, high]] of Object.entries(options.ranges)) {  // the fields allow what the server allows
     const el = $(name);
     if (!el || el.type === "text") continue;
