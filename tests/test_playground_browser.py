@@ -458,3 +458,37 @@ def test_the_diagram_headers_add_and_remove_neurons_and_layers(page):
     wait_for(page, "network.sizes.join(' ') === '2 9 8 2'")
     assert page.input_value("#hidden") == "9 8" and address_setup(page)["hidden"] == [9, 8]
     assert page.evaluate("edges.length") == 2 * 9 + 9 * 8 + 8 * 2
+
+
+def test_a_lesson_address_shows_its_text_hides_and_locks_fields_and_reports_its_goal(page, address):
+    from mlplab.playground.lessons import LESSONS, lesson_address
+
+    rate = next(lesson for lesson in LESSONS if lesson["name"] == "rate-too-high")
+    open_address(page, address, quote(json.dumps(lesson_address(rate))))
+    wait_for(page, f"{READY} && !document.getElementById('lesson').hidden")
+    assert text(page, "lesson-text") == rate["teach"]["text"]
+    assert not page.is_visible("#optimizer") and not page.is_visible("#schedule")  # hidden
+    assert page.is_disabled("#dataset") and page.is_disabled("#hidden")  # locked
+    assert page.locator("#layer-controls button:not([disabled])").count() == 0  # the diagram's too
+    assert (
+        text(page, "goal-text") == "Goal: test loss below 0.2 at the last epoch."
+        and text(page, "goal-status") == "not yet"
+    )
+    xor = next(lesson for lesson in LESSONS if lesson["name"] == "xor-needs-a-hidden-layer")
+    page.select_option("#lessons", str(LESSONS.index(xor)))  # the menu opens a lesson as its address does
+    wait_for(page, f"document.getElementById('lesson-text').textContent === {json.dumps(xor['teach']['text'])}")
+    wait_for(page, f"{READY} && network !== null && network.sizes.join(' ') === '2 2'")
+    assert page.is_visible("#optimizer") and not page.is_disabled("#hidden")
+    page.click("#layer-controls button[data-action='layer+']")
+    wait_for(page, "network.sizes.join(' ') === '2 4 2'")
+    assert address_setup(page)["teach"] == xor["teach"]  # the lesson stays in the address
+    page.click("#start")
+    wait_for(page, "document.getElementById('goal-status').textContent.startsWith('met at epoch')", timeout=60000)
+    page.screenshot(path=str(ARTIFACTS / "13-lesson-goal-met.png"))
+
+
+def test_a_lesson_the_page_cannot_use_is_dropped_with_a_notice(page, address):
+    open_address(page, address, setup_fragment(dataset="moons", teach={"hide": ["everything"]}))
+    wait_for(page, f"{NOTICE} && {READY}")
+    assert "the address's lesson was not used: teach.hide must list fields or panels" in text(page, "notice")
+    assert not page.is_visible("#lesson") and page.input_value("#dataset") == "moons"

@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import __version__
 from ..recipe import OPTIONS, Config
 from ..recipe.rules import shown
+from .lessons import LESSONS, lesson_address
 from .session import Session
 from .setup import (
     ACTIVATION_CHOICES,
@@ -82,6 +83,7 @@ async def options(request: Any) -> JSONResponse:
             "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS},
             "ranges": field_ranges(),
             "defaults": PLAYGROUND_DEFAULTS,
+            "lessons": [{"name": x["name"], "title": x["title"], "address": lesson_address(x)} for x in LESSONS],
         }
     )
 

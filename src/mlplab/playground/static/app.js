@@ -60,13 +60,83 @@ function readAddress() {
     return { problem: "the address does not hold a setup the page can read (it is not JSON)" };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { config: value };  // the server says why not
-  return { config: { ...defaults, ...value } };
+  const { teach, ...setup } = value;  // a lesson's part is the page's own: the server gets the setup
+  const problem = teach === undefined ? null : teachProblem(teach);
+  return { config: { ...defaults, ...setup }, teach: problem ? null : teach, problem: problem && `the address's lesson was not used: ${problem}` };
+}
+
+// ---------------------------------------------------------------- lessons: text, hidden and locked fields, a goal
+
+let teaching = null;  // the lesson of the address: { text, hide, lock, goal }, or null
+const PANELS = ["network", "curves", "share"];
+const GOAL_METRICS = ["loss", "accuracy", "test_loss", "test_accuracy"];
+
+function teachProblem(teach) {  // why an address's lesson cannot be used, or null
+  if (typeof teach !== "object" || teach === null || Array.isArray(teach)) return "teach must be an object";
+  const unknown = Object.keys(teach).filter((k) => !["text", "hide", "lock", "goal"].includes(k));
+  if (unknown.length) return `teach: unknown ${unknown.join(", ")} (valid: text, hide, lock, goal)`;
+  if (teach.text !== undefined && (typeof teach.text !== "string" || teach.text.length > 600)) return "teach.text must be a text of at most 600 characters";
+  for (const key of ["hide", "lock"]) {
+    const names = teach[key] ?? [];
+    if (!Array.isArray(names) || names.some((n) => !SETTINGS.includes(n) && !PANELS.includes(n))) return `teach.${key} must list fields or panels (${PANELS.join(", ")})`;
+  }
+  const goal = teach.goal;
+  if (goal !== undefined) {
+    if (typeof goal !== "object" || goal === null || !GOAL_METRICS.includes(goal.metric)) return `teach.goal.metric must be one of ${GOAL_METRICS.join(", ")}`;
+    if (("below" in goal) === ("above" in goal) || !Number.isFinite(goal.below ?? goal.above)) return "teach.goal needs one number: below or above";
+    if (goal.max_units !== undefined && !Number.isInteger(goal.max_units)) return "teach.goal.max_units must be a whole number";
+    if (goal.when !== undefined && !["any", "end"].includes(goal.when)) return "teach.goal.when must be any or end";
+  }
+  return null;
+}
+
+const METRIC_WORDS = { loss: "training loss", accuracy: "training accuracy", test_loss: "test loss", test_accuracy: "test accuracy" };
+
+function applyTeaching(teach) {
+  teaching = teach;
+  for (const name of SETTINGS) {
+    const label = $(name).closest("label");
+    label.hidden = !!teach && (teach.hide || []).includes(name);
+    $(name).disabled = !!teach && (teach.lock || []).includes(name);
+  }
+  for (const panel of PANELS) document.querySelector(`.${panel}`).classList.toggle("hidden-by-lesson", !!teach && (teach.hide || []).includes(panel));
+  $("lesson").hidden = !teach;
+  if (!teach) return;
+  $("lesson-text").textContent = teach.text || "";
+  const goal = teach.goal;
+  $("goal").hidden = !goal;
+  if (goal) {
+    const limit = "below" in goal ? `below ${goal.below}` : `above ${goal.above}`;
+    const units = goal.max_units !== undefined ? ` with at most ${goal.max_units} hidden neuron${goal.max_units === 1 ? "" : "s"}` : "";
+    $("goal-text").textContent = `Goal: ${METRIC_WORDS[goal.metric]} ${limit}${units}${goal.when === "end" ? " at the last epoch" : ""}.`;
+    $("goal-status").textContent = "not yet";
+    $("goal-status").className = "goal-status";
+  }
+}
+
+function checkGoal(state) {  // after each state: is the lesson's goal met now?
+  const goal = teaching && teaching.goal;
+  if (!goal || !history || !history[goal.metric].length) return;
+  const values = history[goal.metric], last = values.length - 1;
+  const units = (accepted && Array.isArray(accepted.hidden) ? accepted.hidden : []).reduce((a, b) => a + b, 0);
+  const holds = (v) => v !== null && ("below" in goal ? v < goal.below : v > goal.above);
+  // the first epoch it held (a goal "at the end": the last epoch of a finished run)
+  const epoch = goal.when === "end" ? (state.status === "done" && holds(values[last]) ? last : -1) : values.findIndex(holds);
+  const met = epoch >= 0 && (goal.max_units === undefined || units <= goal.max_units);
+  if (met) {
+    $("goal-status").textContent = `met at epoch ${epoch} ✓`;
+    $("goal-status").className = "goal-status met";
+  } else if (!$("goal-status").className.includes("met") || state.epoch === 0) {
+    $("goal-status").textContent = goal.max_units !== undefined && units > goal.max_units ? `not yet (${units} hidden neurons)` : "not yet";
+    $("goal-status").className = "goal-status";
+  }
 }
 
 function loadAddress() {
   hideNotice();
-  const { config, problem } = readAddress();
+  const { config, teach, problem } = readAddress();
   if (problem) showNotice(problem);
+  applyTeaching(teach || null);
   if (config === undefined) {
     writeSettings(defaults);
     requestSetup(defaults, "defaults");
@@ -75,8 +145,9 @@ function loadAddress() {
   }
 }
 
-function writeAddress(config) {
-  window.history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(config)));
+function writeAddress(config) {  // the setup, and the lesson the page was opened with (it stays in the address)
+  const value = teaching ? { ...config, teach: teaching } : config;
+  window.history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(value)));
 }
 
 function requestSetup(config, origin) {
@@ -242,6 +313,7 @@ function onState(state) {
     stopped: "stopped", diverged: state.message || "diverged" };
   setStatus(texts[state.status] || state.status, state.status);
   if (state.status !== "running" && document.activeElement !== $("lr")) $("lr").value = state.lr;
+  checkGoal(state);
   lastBoundary = state.boundary;
   drawBoundary(state.boundary);
   drawNetwork(state.network);
@@ -408,7 +480,8 @@ function drawLayerControls(net, cx) {
   const box = $("layer-controls");
   if (!net) { box.innerHTML = ""; return; }
   const hidden = net.sizes.slice(1, -1), limits = layerLimits;
-  const button = (label, title, enabled, action) => `<button title="${title}" ${enabled ? "" : "disabled"} data-action="${action}">${label}</button>`;
+  const locked = $("hidden").disabled;  // a lesson that locks the hidden layers locks these buttons too
+  const button = (label, title, enabled, action) => `<button title="${title}" ${enabled && !locked ? "" : "disabled"} data-action="${action}">${label}</button>`;
   box.innerHTML = hidden.map((n, k) => `<div style="left:${cx(k + 1) - 10}px">${button("−", "one neuron fewer", n > 1, `unit-${k}`)}
       <span>${n}</span>${button("+", "one neuron more", n < limits.units, `unit+${k}`)}</div>`).join("") +
     `<div style="left:${cx(0)}px; top: 26px">${button("−", "remove the last hidden layer", hidden.length > 0, "layer-")}
@@ -552,7 +625,7 @@ function drawChart(canvas, series, { low, high, log, marks }) {
 function drawLayers(layers) {
   const box = $("layers");
   if (!layers.length) { box.innerHTML = '<p class="hint">no hidden layer</p>'; return; }
-  if (box.children.length !== layers.length) {
+  if (box.querySelectorAll("figure").length !== layers.length || box.querySelector("p")) {  // "no hidden layer" before
     box.innerHTML = layers.map((_, k) => `<figure><canvas width="112" height="56"></canvas><figcaption></figcaption></figure>`).join("");
   }
   layers.forEach((layer, k) => {
@@ -574,6 +647,12 @@ async function main() {
   fillSelect("optimizer", options.optimizers); fillSelect("schedule", options.schedules);
   defaults = options.defaults;
   layerLimits = options.limits;
+  $("lessons").innerHTML = '<option value="">lessons…</option>' + options.lessons.map((l, k) => `<option value="${k}">${l.title}</option>`).join("");
+  $("lessons").addEventListener("change", () => {
+    const lesson = options.lessons[Number($("lessons").value)];
+    if (lesson) location.hash = encodeURIComponent(JSON.stringify(lesson.address));  // opens as a shared address does
+    $("lessons").value = "";
+  });
   for (const [name, [low, high]] of Object.entries(options.ranges)) {  // the fields allow what the server allows
     const el = $(name);
     if (!el || el.type === "text") continue;
