@@ -186,7 +186,8 @@ def test_gathering_copies_the_rows_and_columns_asked_for_and_nothing_else():
     x = np.arange(40 * 50, dtype=np.float32).reshape(40, 50)
     rows = np.array([7, 3, 39, 0, 12, 5, 7, 21], dtype=np.intp)
     out = np.full((8, 50), -1.0, dtype=np.float32)
-    gather_rows(x, rows, out, 1, 7, 10, 45)
+    none = np.empty(0, dtype=np.float32)
+    gather_rows(x, rows, out, 1, 7, 10, 45, none, none)
     expected = np.full((8, 50), -1.0, dtype=np.float32)
     expected[1:7, 10:45] = x[rows[1:7], 10:45]
     np.testing.assert_array_equal(out, expected)
@@ -216,3 +217,16 @@ def test_a_process_forked_after_training_in_parts_trains_in_parts_too():
         child.kill()
     assert child.exitcode == 0
     assert queue.get(timeout=10) == "compiled"
+
+
+def test_gathering_can_standardize_as_the_layer_does():
+    from mlplab.layers import Standardize
+    from mlplab.training.fast.gather import gather_rows
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(3, 5, size=(30, 9)).astype(np.float32)
+    layer = Standardize(9).fit(x)
+    rows = np.array([4, 0, 29, 4], dtype=np.intp)
+    out = np.zeros((4, 9), dtype=np.float32)
+    gather_rows(x, rows, out, 0, 4, 0, 9, layer.mean, layer.std)
+    np.testing.assert_array_equal(out, layer.forward(x[rows]))  # the very same float32 arithmetic

@@ -395,3 +395,26 @@ def test_the_general_loop_also_flushes_subnormals_and_restores_them_after():
     assert sees.kept and set(sees.kept) == {not denormals.X86}  # flushed within the epoch on x86-64
     tiny = np.float32(np.finfo(np.float32).tiny)
     assert np.array([tiny], dtype=np.float32)[0] / np.float32(4) > 0  # and kept again after it
+
+
+@pytest.mark.parametrize("batch_size", [7, 4, None], ids=["batches", "split-by-inputs", "whole-set"])
+def test_a_leading_standardizer_trains_compiled_as_the_general_path(batch_size):
+    """``mlplab train``'s default model starts with Standardize: the loop standardizes rows as it gathers them."""
+    from mlplab.recipe import Config, build_model, build_trainer
+
+    x, y = data("labels")
+    x = x * 5 + 3  # far from standard, so that the standardizer matters
+    trainers = []
+    for fast_path in (True, False):
+        config = Config(
+            standardize=True, hidden=(10,), dropout=0.2, optimizer="adam", lr=0.01, batch_size=batch_size or 0
+        )
+        trainer = build_trainer(config, build_model(config, 3, x))
+        trainer.fast_path = fast_path
+        trainer.fit(x, y, epochs=3)
+        trainers.append(trainer)
+    compiled, general = trainers
+    assert compiled.epoch_path == "compiled" and general.epoch_path == "general (fast_path=False)"
+    for (name, a), (_, b) in zip(compiled.model.named_parameters(), general.model.named_parameters()):
+        np.testing.assert_allclose(a.value, b.value, rtol=2e-5, atol=2e-6, err_msg=name)
+    assert compiled.rng.bit_generator.state == general.rng.bit_generator.state

@@ -36,6 +36,11 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
     whole = size == n
     order = trainer.rng.permutation(n) if trainer.shuffle else np.arange(n)
     dtype = plan.theta.dtype
+    mean, std = plan.input_mean, plan.input_std
+    if whole and mean.size:  # every row in one batch, used in place: standardized once, as the layer does
+        x = np.subtract(x, mean, dtype=dtype)
+        x /= std
+        mean = std = np.empty(0, dtype=dtype)
     if plan.labels:
         labels, targets = np.ascontiguousarray(y, dtype=np.intp), np.empty((0, 0), dtype=dtype)
     else:
@@ -62,7 +67,7 @@ def run_epoch(trainer: Trainer, plan: Plan, x: np.ndarray, y: np.ndarray) -> dic
                     plan.theta, plan.grad, plan.layers, plan.layer_values, work, draws, offsets,
                     plan.loss, plan.reduction, trainer.classification, plan.count_threshold, plan.consts,
                     plan.optimizer, plan.groups, plan.hyper, plan.hyper64, steps, state,
-                    plan.clip_value, plan.clip_norm,
+                    plan.clip_value, plan.clip_norm, mean, std,
                     spans, partials, np.zeros(STRIDE * n_parts), sync,
                 )  # fmt: skip
                 results = parts.run_in_parts(loop.train_batches, args, n_parts, sync)

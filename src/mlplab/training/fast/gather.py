@@ -43,9 +43,13 @@ def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:  # pragma: no cove
 
 @numba.njit(cache=True, nogil=True)
 def gather_rows(
-    x: Any, rows: Any, out: Any, first: int, end: int, column_first: int, column_end: int
+    x: Any, rows: Any, out: Any, first: int, end: int, column_first: int, column_end: int, mean: Any, std: Any
 ) -> None:  # pragma: no cover
-    """``out[r, column_first:column_end] = x[rows[r], column_first:column_end]`` for ``r`` in ``first .. end - 1``."""
+    """``out[r, column_first:column_end] = x[rows[r], column_first:column_end]`` for ``r`` in ``first .. end - 1``.
+
+    With ``mean`` and ``std`` (not empty), each value is standardized on the way, :math:`(x - \\mu) / \\sigma`
+    in the data's dtype, as :class:`~mlplab.layers.Standardize` computes it.
+    """
     flat, d = x.reshape(-1), x.shape[1]
     for r in range(first, min(first + AHEAD, end)):
         for j in range(column_first, column_end, LINE):
@@ -56,5 +60,9 @@ def gather_rows(
             for j in range(column_first, column_end, LINE):
                 _prefetch(flat, ahead + j)  # type: ignore[call-arg]
         source, target = x[rows[r]], out[r]  # element by element: a row assignment checks for overlap and is slower
-        for j in range(column_first, column_end):
-            target[j] = source[j]
+        if mean.size:
+            for j in range(column_first, column_end):
+                target[j] = (source[j] - mean[j]) / std[j]
+        else:
+            for j in range(column_first, column_end):
+                target[j] = source[j]

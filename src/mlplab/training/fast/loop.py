@@ -197,6 +197,8 @@ def _train_batches(
     state: Any,
     clip_value: float,
     clip_norm: float,
+    input_mean: Any,
+    input_std: Any,
     spans: Any,
     partials: Any,
     shared: Any,
@@ -253,7 +255,7 @@ def _train_batches(
         else:
             a = work[: m * d].reshape((m, d))
             row_lo, row_hi, column_lo, column_hi = (0, m, k_lo, k_hi) if split_inputs else (lo, hi, 0, d)
-            gather_rows(x, rows, a, row_lo, row_hi, column_lo, column_hi)
+            gather_rows(x, rows, a, row_lo, row_hi, column_lo, column_hi, input_mean, input_std)
         if split_inputs:
             product_over_rows(
                 a,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ... import kernels
-from ...layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Step, Tanh
+from ...layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Standardize, Step, Tanh
 from ...layers.dropout import _RAW_64_BIT
 from ...losses import MSE, BinaryCrossEntropy, HalfSquaredError, QuadraticCost, SoftmaxCrossEntropy
 from ...optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
@@ -72,6 +72,9 @@ class Plan:
     state_keys: list[tuple[int, str, float]]
     clip_value: float
     clip_norm: float
+    input_mean: np.ndarray
+    """A leading :class:`~mlplab.layers.Standardize`'s :math:`\\mu` (empty without one): the gather standardizes."""
+    input_std: np.ndarray
 
     def batches_per_call(self, batch_size: int) -> int:
         """How many batches one call of the compiled loop trains: about 8,192 samples, fewer with wide dropout."""
@@ -112,16 +115,36 @@ class Plan:
         return offset
 
 
-def _layer_table(model: Any, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, Dropout]]] | str:
-    """The rows of ``Dense [activation] [Dropout]`` blocks, or why the model is not such a stack."""
+def _leading_standardize(model: Any, theta: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray] | str, Any]:
+    """A first :class:`~mlplab.layers.Standardize`'s :math:`\\mu` and :math:`\\sigma` (empty without one), and the layers after it.
+
+    The loop standardizes each row as it gathers it, as the layer would, so no standardized copy of
+    the data is made; ``mlplab train``'s recipe puts one first by default.
+    """
     layers = getattr(model, "layers", None)
+    empty = np.empty(0, dtype=theta.dtype)
+    if not isinstance(layers, list) or not layers or not isinstance(layers[0], Standardize):
+        return (empty, empty), layers
+    first = layers[0]
+    if first.dtype != theta.dtype:
+        return f"layers[0] ({first!r}) is not in the model's dtype", layers
+    return (first.mean, first.std), layers[1:]
+
+
+def _layer_table(
+    layers: Any, model_name: str, theta: np.ndarray, first_index: int = 0
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, Dropout]]] | str:
+    """The rows of ``Dense [activation] [Dropout]`` blocks, or why the model is not such a stack.
+
+    ``first_index`` is where ``layers`` start in the model (for the messages).
+    """
     if not isinstance(layers, list) or not layers:
-        return f"the model is a {type(model).__name__}, not a stack of layers"
+        return f"the model is a {model_name}, not a stack of layers"
     rows: list[list[int]] = []
     values: list[list[float]] = []
     dropouts: list[tuple[int, Dropout]] = []
     dtype = theta.dtype.type
-    for i, layer in enumerate(layers):
+    for i, layer in enumerate(layers, start=first_index):
         kind = type(layer)
         if kind is Dense:
             b_off = -1 if layer.b is None else _offset(layer.b.value, theta)
@@ -269,7 +292,10 @@ def plan_epoch(trainer: Trainer, x: np.ndarray, y: np.ndarray) -> Plan | str:
         return "the model's parameters are not one float32 or float64 array"
     if x.dtype != theta.dtype or not x.flags.c_contiguous:
         return "the samples are not a C-contiguous array of the model's dtype"
-    table = _layer_table(model, theta)
+    standardize, model_layers = _leading_standardize(model, theta)
+    if isinstance(standardize, str):
+        return standardize
+    table = _layer_table(model_layers, type(model).__name__, theta, first_index=1 if standardize[0].size else 0)
     if isinstance(table, str):
         return table
     layers, layer_values, dropouts = table
@@ -304,4 +330,6 @@ def plan_epoch(trainer: Trainer, x: np.ndarray, y: np.ndarray) -> Plan | str:
         state_keys=state_keys,
         clip_value=float(trainer.clip_value or 0.0),
         clip_norm=float(trainer.clip_norm or 0.0),
+        input_mean=standardize[0],
+        input_std=standardize[1],
     )
