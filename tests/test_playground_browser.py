@@ -492,3 +492,18 @@ def test_a_lesson_the_page_cannot_use_is_dropped_with_a_notice(page, address):
     wait_for(page, f"{NOTICE} && {READY}")
     assert "the address's lesson was not used: teach.hide must list fields or panels" in text(page, "notice")
     assert not page.is_visible("#lesson") and page.input_value("#dataset") == "moons"
+
+
+def test_the_data_downloads_as_csv_with_every_point(page, tmp_path):
+    wait_for(page, "points !== null")
+    with page.expect_download() as download:
+        page.click("#download-data")
+    saved = tmp_path / "data.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert download.value.suggested_filename == "xor.csv" and lines[0] == "x1,x2,label,set"
+    train, test = page.evaluate("points.train.length"), page.evaluate("points.test.length")
+    assert len(lines) == 1 + train + test
+    first = lines[1].split(",")
+    assert [float(first[0]), float(first[1])] == page.evaluate("points.train[0]") and first[3] == "train"
+    assert lines[-1].endswith(",test")

@@ -529,6 +529,22 @@ function onNetworkClick(event) {  // an edge clicked: set its weight in the runn
   send({ type: "weight", layer: edge.layer, row: edge.row, column: edge.column, value: Number(answer) });
 }
 
+function dataCsv() {  // the points as drawn: x1,x2 (the two principal directions for digits), label, set
+  const rows = ["x1,x2,label,set"];
+  points.train.forEach((p, i) => rows.push(`${p[0]},${p[1]},${points.train_labels[i]},train`));
+  points.test.forEach((p, i) => rows.push(`${p[0]},${p[1]},${points.test_labels[i]},test`));
+  return rows.join("\n") + "\n";
+}
+
+function downloadData() {
+  if (!points) return;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([dataCsv()], { type: "text/csv" }));
+  link.download = `${(accepted && accepted.dataset) || "data"}.csv`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+}
+
 function choosePoint(event) {  // the training point nearest the click, for "explain step"
   if (!points || !points.boundary) return;
   const canvas = $("boundary"), box = canvas.getBoundingClientRect(), [x0, x1, y0, y1] = points.extent;
@@ -677,6 +693,7 @@ async function main() {
   $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; drawBoundary(lastBoundary); });
   $("network").addEventListener("click", onNetworkClick);
   $("boundary").addEventListener("click", choosePoint);
+  $("download-data").addEventListener("click", downloadData);
   $("explain").addEventListener("click", () => send({ type: "explain", sample: chosen ?? 0 }));
   window.addEventListener("resize", () => drawNetwork(network));
   for (const id of ["show-test", "discretize"]) $(id).addEventListener("change", () => drawBoundary(lastBoundary));
