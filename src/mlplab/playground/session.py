@@ -17,7 +17,6 @@ weights moved and with dropout on, is kept beside them as ``running_loss`` and
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import threading
@@ -25,22 +24,18 @@ from typing import Any
 
 import numpy as np
 
-from ..clipping import clip_grad_norm, clip_grad_value
 from ..functional import softmax
-from ..layers import BatchNorm, Dense, Dropout
+from ..layers import Dense
 from ..layers.activations import ACTIVATIONS
 from ..recipe import Config, build_model, build_trainer, load_data, split_data
 from ..recipe.rules import shown
 from ..schedules import SCHEDULES, ExponentialDecay, LinearDecay
 from ..training import LearningRateScheduler, TrainingDiverged
 from ..training.state import restore_weights, snapshot_weights
+from .inside import NEURON_GRID, diagram, explain_step
 
 GRID = 64
 """Cells per side of the decision-boundary heat map."""
-NEURON_GRID = 16
-"""Cells per side of each neuron's heat map in the network diagram."""
-SHOWN_UNITS = 16
-"""Neurons of a layer the diagram draws (a wider layer is drawn by its first ones, and says so)."""
 MAX_WEIGHT = 1000.0
 """The largest weight, in size, that the page may set by hand."""
 HISTOGRAM_BINS = 24
@@ -248,33 +243,8 @@ class Session:
         return np.column_stack([gx.ravel(), gy.ravel()]).astype(self.x.dtype)
 
     def network(self) -> dict[str, Any] | None:
-        """The network diagram's numbers (2-D data only): each neuron's output over the plane, and the weights.
-
-        ``columns`` holds, from the inputs to the outputs, each neuron's values on a
-        ``NEURON_GRID`` x ``NEURON_GRID`` grid over the extent: the inputs themselves, each hidden
-        layer's output after its activation (in inference mode: what the next layer receives), and
-        the output's class probabilities. ``weights[k]`` is dense layer ``k``'s matrix (rows: its
-        inputs). At most ``SHOWN_UNITS`` neurons of a layer are given; ``sizes`` says how many it has.
-        """
-        if self._project is not None:
-            return None
-        out = self._grid(NEURON_GRID)
-        columns, seen_dense = [out], False
-        layers = self.model.layers
-        with np.errstate(all="ignore"):
-            for i, layer in enumerate(layers):
-                out = layer.forward(out)
-                seen_dense = seen_dense or isinstance(layer, Dense)
-                if seen_dense and (i + 1 == len(layers) or isinstance(layers[i + 1], Dense)):
-                    columns.append(out)
-            columns[-1] = softmax(columns[-1].astype(np.float64), axis=1)
-        listed = lambda values: np.round(np.nan_to_num(values, posinf=1e6, neginf=-1e6), 4).tolist()  # noqa: E731
-        return {
-            "grid": NEURON_GRID,
-            "sizes": [int(column.shape[1]) for column in columns],
-            "columns": [[listed(column[:, j]) for j in range(min(SHOWN_UNITS, column.shape[1]))] for column in columns],
-            "weights": [listed(layer.W.value[:SHOWN_UNITS, :SHOWN_UNITS]) for layer in self._dense],
-        }
+        """The network diagram's numbers over the extent (2-D data only; see :func:`.inside.diagram`)."""
+        return None if self._project is not None else diagram(self.model, self._grid(NEURON_GRID))
 
     def set_weight(self, layer: int, row: int, column: int, value: float) -> None:
         """Set weight ``[row, column]`` of dense layer ``layer`` (0 first) by hand; ``ValueError`` naming what is wrong."""
@@ -293,96 +263,17 @@ class Session:
             dense[layer].W.value[row, column] = value
 
     def explain(self, sample: int) -> dict[str, Any]:
-        r"""One optimizer step on training sample ``sample`` alone, opened up; the network is left as it was.
+        """One optimizer step on training sample ``sample`` alone, opened up (see :func:`.inside.explain_step`).
 
-        For each dense layer :math:`k` (inference mode: dropout off), the neurons' pre-activations
-        :math:`z_k = W_k^\top a_{k-1} + b_k`, outputs :math:`a_k = f(z_k)` (the last layer's are its
-        class probabilities) and :math:`\delta_k = \partial L / \partial z_k` from backpropagation
-        (:math:`\delta_K = p - t` at a softmax cross-entropy output, :math:`\delta_k = f'(z_k) \odot
-        W_{k+1}\delta_{k+1}` below it); each weight's :math:`\partial L / \partial W_k = a_{k-1}
-        \delta_k^\top` and the change :math:`\Delta W_k` the optimizer makes from it (clipping,
-        penalties and its state included), as the trainer would for a batch of this one sample.
-        Matrices are cut to ``SHOWN_UNITS`` rows and columns. ``ValueError`` for a sample that is not
-        one of the training set's, or a network with batch norm (one sample has no batch statistics).
+        ``ValueError`` for a sample that is not one of the training set's.
         """
         if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample < len(self.x):
             raise ValueError(
                 f"explain: sample {shown(sample)} is not one of the training set's (0 to {len(self.x) - 1})"
             )
-        layers = [layer for layer in self.model.layers if not isinstance(layer, Dropout)]  # inference mode: identity
-        if any(isinstance(layer, BatchNorm) for layer in layers):
-            raise ValueError("explain: not for a network with batch norm (one sample has no batch statistics)")
-        with self.lock, np.errstate(all="ignore"):
-            trainer, dense = self.trainer, self._dense
-            weights, optimizer_state = snapshot_weights(self.model), copy.deepcopy(trainer.optimizer.state_dict())
-            try:
-                trainer.optimizer.zero_grad()
-                out, z, a = self.x[sample : sample + 1], [], []
-                for i, layer in enumerate(layers):
-                    out = layer.forward(out)
-                    if isinstance(layer, Dense):
-                        z.append(out.copy())
-                    if z and (i + 1 == len(layers) or isinstance(layers[i + 1], Dense)):
-                        a.append(out.copy())
-                loss = trainer.loss.forward(out, self.y[sample : sample + 1])
-                grad: np.ndarray | None = trainer.loss.backward()
-                deltas: list[np.ndarray] = []
-                for i in range(len(layers) - 1, -1, -1):
-                    assert grad is not None  # only the first layer returns none
-                    if isinstance(layers[i], Dense):
-                        deltas.insert(0, grad.copy())
-                    grad = layers[i].backward(grad, input_grad=i > 0)
-                params = self.model.parameters()
-                if trainer.clip_value is not None:
-                    clip_grad_value(params, trainer.clip_value)
-                if trainer.clip_norm is not None:
-                    clip_grad_norm(params, trainer.clip_norm)
-                gradients = [(layer.W.grad.copy(), None if layer.b is None else layer.b.grad.copy()) for layer in dense]
-                before = [(layer.W.value.copy(), None if layer.b is None else layer.b.value.copy()) for layer in dense]
-                trainer.optimizer.step()
-                changes = [
-                    (layer.W.value - w, None if b is None or layer.b is None else layer.b.value - b)
-                    for layer, (w, b) in zip(dense, before)
-                ]
-            finally:  # nothing of this step stays: the weights and the optimizer's state are as they were
-                restore_weights(self.model, weights)
-                trainer.optimizer.load_state_dict(optimizer_state)
-                trainer.optimizer.zero_grad()
-        cut = lambda values: np.round(np.asarray(values, dtype=np.float64)[:SHOWN_UNITS, :SHOWN_UNITS], 6).tolist()  # noqa: E731
-        row = lambda values: np.round(np.asarray(values, dtype=np.float64).ravel()[:SHOWN_UNITS], 6).tolist()  # noqa: E731
-        probabilities = softmax(a[-1].astype(np.float64), axis=1) if trainer.loss.from_logits else a[-1]
-        return {
-            "sample": sample,
-            "x": row(self.x[sample]),
-            "label": int(self.y[sample]),
-            "loss": float(loss),
-            "optimizer": type(trainer.optimizer).__name__,
-            "lr": float(trainer.optimizer.lr),
-            "layers": [
-                {
-                    "z": row(z[k]),
-                    "a": row(probabilities if k == len(dense) - 1 else a[k]),
-                    "delta": row(deltas[k]),
-                    "activation": "softmax" if k == len(dense) - 1 else self._activation_after(k),
-                    "grad": cut(gradients[k][0]),
-                    "bias_grad": None if gradients[k][1] is None else row(gradients[k][1]),
-                    "change": cut(changes[k][0]),
-                    "bias_change": None if changes[k][1] is None else row(changes[k][1]),
-                }
-                for k in range(len(dense))
-            ],
-        }
-
-    def _activation_after(self, k: int) -> str:
-        """The name of the activation that follows dense layer ``k`` (``identity`` if none)."""
-        activation_types = tuple(ACTIVATIONS.get(name) for name in ACTIVATIONS.names())
-        layers = self.model.layers
-        for layer in layers[layers.index(self._dense[k]) + 1 :]:
-            if isinstance(layer, Dense):
-                break
-            if isinstance(layer, activation_types):
-                return type(layer).__name__.lower()
-        return "identity"
+        with self.lock:
+            step = explain_step(self.trainer, self.x[sample : sample + 1], self.y[sample : sample + 1])
+        return {"sample": sample, "label": int(self.y[sample]), **step}
 
     def boundary(self) -> dict[str, Any] | None:
         """The predicted class and its probability on a ``GRID`` x ``GRID`` grid over the extent (2-D data only)."""
